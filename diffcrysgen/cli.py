@@ -14,6 +14,7 @@ from pymatgen.core import Element
 from .ircr import N_GEN, IRCRScaler, sigma_data_of
 from .data import (IRCR_LIMITS, PAPER_FUNNEL, SPLITS, TRAINING_FILTERS, data_dir, encode_table, funnel,
                               kit_splits, load_mp20, roundtrip_ok)
+from .sample import SamplerConfig, generate, summarise, format_summary, add_sample_arguments, run_sample
 
 # %% auto #0
 __all__ = ['COMMANDS', 'CRYSTAL_SYSTEMS', 'STEP_SETS', 'Command', 'register', 'build_parser', 'main', 'crystal_systems',
@@ -114,17 +115,25 @@ def default_checkpoint() -> Path:
     "The shipped generator checkpoint: `data/checkpoints/mp20-edm.pt`."
     return data_dir() / "checkpoints" / "mp20-edm.pt"
 
-def _demo_generate(args) -> None:
-    "Generate crystals with the checkpoint (hook for the sampling module); skipped with a note until one exists."
+def _demo_generate(args) -> Path | None:
+    "Generate `args.n` crystals with the checkpoint into a new run folder (Parquet + CIFs) and print its summary."
     ckpt = Path(args.checkpoint or default_checkpoint())
     if not ckpt.exists():
         print(f"generation: skipped, no checkpoint at {ckpt} yet (train one with nbs/03_train.ipynb)"); return None
-    print(f"generation: checkpoint {ckpt} found, but sampling is not wired into the CLI yet (see _demo_generate in nbs/10_cli.ipynb)")
+    out = generate(args.n, args.out, SamplerConfig(steps=args.steps, S_churn=args.churn), ckpt, seed=args.seed,
+                   batch_size=min(args.n, 256), device="auto", write_cifs=True, progress=not args.quiet)
+    print(f"generated {args.n} crystals with {ckpt.name} into {out} (Parquet parts, CIFs of valid crystals in cif/)")
+    print(format_summary(summarise(out))); return out
 
 # %% ../nbs/10_cli.ipynb #ad60994f
 def _demo_args(p: argparse.ArgumentParser):
     p.add_argument("--seed", type=int, default=0, help="seed of the kit's train/val split (default: 0)")
     p.add_argument("--checkpoint", default=None, help="generator checkpoint (default: data/checkpoints/mp20-edm.pt)")
+    p.add_argument("--n", type=int, default=200, help="crystals to generate (default: 200)")
+    p.add_argument("--steps", type=int, default=SamplerConfig().steps, help="Heun steps (default: the paper's 100)")
+    p.add_argument("--churn", type=float, default=SamplerConfig().S_churn, help="S_churn (default: the paper's 1)")
+    p.add_argument("--out", default=None, help="run folder (default: a new generated/NNNNN-<checkpoint>)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 def _demo_data(seed: int) -> pd.DataFrame:
     "Print the shipped data and the kit's splits; return the kit's training split."
@@ -161,3 +170,10 @@ def _demo(args) -> int:
     return 0 if ok == total else 1
 
 register("demo", "main job on the shipped defaults: data, IRCR, funnel, round trip, summary (and generation)", _demo_args, _demo)
+
+# %% ../nbs/10_cli.ipynb #976bd3be
+def _sample(args) -> int:
+    "`diffcrysgen sample`: generate (or resume) a run and print its summary."
+    run_sample(args); return 0
+
+register("sample", "generate crystals with a checkpoint into a resumable Parquet run folder", add_sample_arguments, _sample)
