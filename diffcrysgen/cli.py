@@ -14,11 +14,11 @@ from pymatgen.core import Element
 from .ircr import N_GEN, IRCRScaler, sigma_data_of
 from .data import (IRCR_LIMITS, PAPER_FUNNEL, SPLITS, TRAINING_FILTERS, data_dir, encode_table, funnel,
                               kit_splits, load_mp20, roundtrip_ok)
-from .sample import SamplerConfig, generate, summarise, format_summary, add_sample_arguments, run_sample
+from .sample import SamplerConfig, default_checkpoint, generate, summarise, format_summary, add_sample_arguments, run_sample
 
 # %% auto #0
 __all__ = ['COMMANDS', 'CRYSTAL_SYSTEMS', 'STEP_SETS', 'Command', 'register', 'build_parser', 'main', 'crystal_systems',
-           'table_summary', 'funnel_text', 'default_checkpoint']
+           'table_summary', 'funnel_text']
 
 # %% ../nbs/10_cli.ipynb #80d995cd
 @dataclass(frozen=True)
@@ -111,10 +111,6 @@ def _data(args) -> int:
 register("data", "funnel report and summary of a shipped MP-20 split", _data_args, _data)
 
 # %% ../nbs/10_cli.ipynb #22d1683c
-def default_checkpoint() -> Path:
-    "The shipped generator checkpoint: `data/checkpoints/mp20-edm.pt`."
-    return data_dir() / "checkpoints" / "mp20-edm.pt"
-
 def _demo_generate(args) -> Path | None:
     "Generate `args.n` crystals with the checkpoint into a new run folder (Parquet + CIFs) and print its summary."
     ckpt = Path(args.checkpoint or default_checkpoint())
