@@ -13,16 +13,17 @@ import pandas as pd
 import pyarrow as pa, pyarrow.dataset as pds, pyarrow.parquet as pq
 import torch
 from tqdm.auto import tqdm
-from .ircr import N_COMP, N_GEN, DecodeThresholds, IRCRScaler, decode_arrays
+from pymatgen.core import Element, Structure
+from .ircr import N_COMP, N_ELEM, N_GEN, DecodeThresholds, IRCRScaler, decode_arrays, structures_from_arrays
 from .data import data_dir
 from .denoiser import EDMPrecond, load_denoiser, pick_device
-from .analysis import AnalysisConfig, analyse
+from .analysis import AnalysisConfig, analyse, cells_from_parameters
 
 # %% auto #0
 __all__ = ['FAST', 'SCHEMA', 'default_checkpoint', 'checkpoint_path', 'karras_sigmas', 'sample_generators', 'randn_per_sample',
            'edm_sampler', 'SamplerConfig', 'sample_scaled', 'decode_samples', 'sample_table', 'sha256_file', 'run_spec',
-           'new_out_dir', 'open_run', 'write_part', 'read_generated', 'generate', 'summarise', 'format_summary',
-           'add_sample_arguments', 'run_sample']
+           'new_out_dir', 'open_run', 'write_part', 'read_generated', 'generate', 'generated_arrays',
+           'generated_structures', 'summarise', 'format_summary', 'add_sample_arguments', 'run_sample']
 
 # %% ../nbs/04_sample.ipynb #768d4270
 def default_checkpoint() -> Path:
@@ -214,6 +215,23 @@ def generate(n: int,                                   # crystals in the run
         net, scaler, _ = load_denoiser(ck, device=device)                         # EMA weights
         for k in todo: _chunk(net, scaler, spec, k, batch_size, out, bar)        # one chunk in memory at a time
     bar.close(); return out
+
+# %% ../nbs/04_sample.ipynb #6ccead58
+_Z_OF = {Element.from_Z(z).symbol: z for z in range(1, N_ELEM + 1)}
+
+def generated_arrays(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    "`(num_atoms, atomic_numbers, frac_coords, cell)` of the rows of a generated table; every row must hold a structure."
+    bad = df["index"][df.decode_error != ""].tolist()
+    if bad: raise ValueError(f"crystals {bad[:5]}{'…' if len(bad) > 5 else ''}: no structure (decode error); select df[df.decode_error == ''] first")
+    num = df.n_sites.to_numpy(np.int64)
+    z = pd.Series(np.concatenate(df.species.to_numpy()) if len(df) else [], dtype=object).map(_Z_OF).to_numpy(np.int64)
+    f = (np.concatenate(df.frac_coords.to_numpy()) if len(df) else np.zeros(0)).reshape(-1, 3)
+    cell = cells_from_parameters(df[["a", "b", "c"]].to_numpy(float), df[["alpha", "beta", "gamma"]].to_numpy(float))
+    return num, z, f, cell
+
+def generated_structures(df: pd.DataFrame) -> list[Structure]:
+    "pymatgen Structures of the rows of a generated table, named `<run_id>/<index>`."
+    return structures_from_arrays(*generated_arrays(df), names=[f"{r}/{i}" for r, i in zip(df.run_id, df["index"])])
 
 # %% ../nbs/04_sample.ipynb #1d33c809
 @functools.lru_cache(maxsize=2)
