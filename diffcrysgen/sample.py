@@ -17,6 +17,7 @@ from pymatgen.core import Element, Structure
 from .ircr import N_COMP, N_ELEM, N_GEN, DecodeThresholds, IRCRScaler, decode_arrays, structures_from_arrays
 from .data import data_dir
 from .denoiser import EDMPrecond, load_denoiser, pick_device
+from .inpaint import Target, parse_target, scaled_known, target_to_dict, target_from_dict, matches_target
 from .analysis import AnalysisConfig, analyse, cells_from_parameters
 
 # %% auto #0
@@ -61,12 +62,14 @@ def randn_per_sample(generators: list[torch.Generator], shape: tuple, device="cp
 # %% ../nbs/04_sample.ipynb #cf69c806
 @torch.no_grad()
 def edm_sampler(net: EDMPrecond, latents: torch.Tensor, sigmas: torch.Tensor, S_churn: float = 0.0, S_min: float = 0.0,
-                S_max: float = float("inf"), S_noise: float = 1.0, generators: list | None = None) -> torch.Tensor:
-    "EDM Alg. 2: denoise unit-variance `latents` (B, 3, 136) along `sigmas` (ending at 0); churn noise from `generators`."
+                S_max: float = float("inf"), S_noise: float = 1.0, generators: list | None = None,
+                known: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
+    "EDM Alg. 2: denoise unit-variance `latents` (B, 3, 136) along `sigmas` (ending at 0); churn noise from `generators`; entries `known` = (mask, values) held fixed."
     t_steps = sigmas.to(torch.float64).to(latents.device); N = len(t_steps) - 1
     D = lambda x, t: net(x.float(), t.float()).to(torch.float64)
     randn = lambda x: randn_per_sample(generators, x.shape[1:], x.device) if generators else torch.randn_like(x)
-    x_next = latents.to(torch.float64) * t_steps[0]
+    hold = (lambda x, t: x) if known is None else (lambda x, t: torch.where(known[0], known[1] + t * randn(x), x))   # replacement guidance
+    x_next = hold(latents.to(torch.float64) * t_steps[0], t_steps[0])
     for i, (t_cur, t_next) in enumerate(zip(t_steps[:-1], t_steps[1:])):
         x_cur = x_next
         gamma = min(S_churn / N, math.sqrt(2) - 1) if S_min <= t_cur <= S_max else 0.0   # EDM Alg. 2 l. 5
@@ -77,6 +80,7 @@ def edm_sampler(net: EDMPrecond, latents: torch.Tensor, sigmas: torch.Tensor, S_
         if i < N - 1:                                                              # l. 9–11: 2nd-order correction
             d_prime = (x_next - D(x_next, t_next)) / t_next
             x_next = x_hat + (t_next - t_hat) * (0.5 * d_cur + 0.5 * d_prime)
+        x_next = hold(x_next, t_next)
     return x_next
 
 # %% ../nbs/04_sample.ipynb #9eab45eb
@@ -102,11 +106,12 @@ class SamplerConfig:
 FAST = SamplerConfig(steps=20, S_churn=0.0)   # deterministic Heun, 39 network calls
 
 # %% ../nbs/04_sample.ipynb #836c35a4
-def sample_scaled(net: EDMPrecond, indices, seed: int, cfg: SamplerConfig = SamplerConfig()) -> torch.Tensor:
+def sample_scaled(net: EDMPrecond, indices, seed: int, cfg: SamplerConfig = SamplerConfig(),
+                  known: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
     "Scaled IRCR samples (B, 3, 136) of crystals `indices` of the run seeded `seed`, on the network's device."
     gens = sample_generators(seed, indices); dev = net.sigma_data.device
     latents = randn_per_sample(gens, (N_COMP, N_GEN), dev)                      # the same generators then give the churn noise
-    return edm_sampler(net, latents, cfg.sigmas(), cfg.S_churn, cfg.S_min, cfg.S_max, cfg.S_noise, gens)
+    return edm_sampler(net, latents, cfg.sigmas(), cfg.S_churn, cfg.S_min, cfg.S_max, cfg.S_noise, gens, known)
 
 def decode_samples(x: torch.Tensor, scaler: IRCRScaler, thresholds: DecodeThresholds = DecodeThresholds()) -> dict:
     "Flat crystal arrays of scaled samples (B, 3, 136): unscale to IRCR units, then `decode_arrays`."
@@ -114,9 +119,11 @@ def decode_samples(x: torch.Tensor, scaler: IRCRScaler, thresholds: DecodeThresh
 
 # %% ../nbs/04_sample.ipynb #813c276d
 def sample_table(net: EDMPrecond, scaler: IRCRScaler, indices, seed: int, cfg: SamplerConfig = SamplerConfig(),
-                 thresholds: DecodeThresholds = DecodeThresholds(), analysis: AnalysisConfig = AnalysisConfig()) -> pd.DataFrame:
+                 thresholds: DecodeThresholds = DecodeThresholds(), analysis: AnalysisConfig = AnalysisConfig(),
+                 target: Target | None = None) -> pd.DataFrame:
     "Sample, decode and analyse crystals `indices`: one row each (failed decodes included), with index and seed."
-    df = analyse(decode_samples(sample_scaled(net, indices, seed, cfg), scaler, thresholds), analysis)
+    known = None if target is None else scaled_known(target, scaler, net.sigma_data.device)
+    df = analyse(decode_samples(sample_scaled(net, indices, seed, cfg, known), scaler, thresholds), analysis)
     df.insert(0, "index", np.asarray(list(indices), np.int64)); df.insert(1, "seed", np.int64(seed))
     return df
 
@@ -129,10 +136,11 @@ def sha256_file(path, block: int = 1 << 20) -> str:
     return h.hexdigest()
 
 def run_spec(n: int, seed: int, chunk_size: int, cfg: SamplerConfig, checkpoint, thresholds: DecodeThresholds,
-             analysis: AnalysisConfig, write_cifs: bool) -> dict:
+             analysis: AnalysisConfig, write_cifs: bool, target: Target | None = None) -> dict:
     "What fixes the rows of a run (and must match to resume it), with its id."
     spec = dict(format="diffcrysgen-samples-v1", n=int(n), seed=int(seed), chunk_size=int(chunk_size), sampler=asdict(cfg),
                 thresholds=asdict(thresholds), analysis=asdict(analysis), write_cifs=bool(write_cifs), checkpoint_sha256=sha256_file(checkpoint))
+    if target is not None: spec["target"] = target_to_dict(target)           # absent for unconditional runs (their ids stay)
     return spec | dict(run_id=hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12], checkpoint=str(Path(checkpoint).resolve()))
 
 # %% ../nbs/04_sample.ipynb #3209257f
@@ -181,7 +189,7 @@ def _chunk(net, scaler, spec: dict, k: int, batch_size: int, out: Path, bar=None
     lo, hi = k * spec["chunk_size"], min((k + 1) * spec["chunk_size"], spec["n"]); frames = []
     cfg, th, an = SamplerConfig(**spec["sampler"]), DecodeThresholds(**spec["thresholds"]), AnalysisConfig(**spec["analysis"])
     for s in range(lo, hi, batch_size):
-        frames.append(sample_table(net, scaler, range(s, min(s + batch_size, hi)), spec["seed"], cfg, th, an))
+        frames.append(sample_table(net, scaler, range(s, min(s + batch_size, hi)), spec["seed"], cfg, th, an, target_from_dict(spec.get("target"))))
         if bar is not None: bar.update(len(frames[-1]))
     df = pd.concat(frames, ignore_index=True); df.insert(0, "run_id", spec["run_id"])
     if spec["write_cifs"]:
@@ -203,9 +211,10 @@ def generate(n: int,                                   # crystals in the run
              analysis: AnalysisConfig = AnalysisConfig(),
              workers: int = 0,                         # > 0: a local Dask cluster of this many worker processes
              scheduler: str | None = None,             # address of a running Dask scheduler (workers must see out_dir)
-             progress: bool = True) -> Path:
+             progress: bool = True,
+             target: Target | None = None) -> Path:                # hold these elements (or this exact formula) fixed: `inpaint.parse_target`
     "Generate, decode and analyse `n` crystals into a chunked Parquet run folder, resuming an interrupted one."
-    ck = checkpoint_path(checkpoint); spec = run_spec(n, seed, chunk_size, cfg, ck, thresholds, analysis, write_cifs)
+    ck = checkpoint_path(checkpoint); spec = run_spec(n, seed, chunk_size, cfg, ck, thresholds, analysis, write_cifs, target)
     out = Path(out_dir) if out_dir else new_out_dir(ck)
     done = open_run(out, spec, dict(batch_size=batch_size, device=device, workers=workers, scheduler=scheduler, created=time.strftime("%Y-%m-%dT%H:%M:%S")))
     todo = [k for k in range(math.ceil(n / chunk_size)) if k not in set(done)]
@@ -257,13 +266,16 @@ def _generate_dask(out: Path, spec: dict, todo: list[int], batch_size: int, devi
 
 # %% ../nbs/04_sample.ipynb #80f53a9c
 def summarise(out_dir) -> dict:
-    "Crystals, decoded, valid, unique formulas, crystal-system mix and top-10 space groups (of valid crystals) of a run."
-    tot, formulas, cs, sg = Counter(n=0, decoded=0, valid=0), set(), Counter(), Counter()
+    "Crystals, decoded, valid, unique formulas, crystal-system mix and top-10 space groups (of valid crystals) of a run; target hits if it had one."
+    target = target_from_dict(json.loads((Path(out_dir) / "run.json").read_text())["spec"].get("target"))
+    tot, formulas, cs, sg = Counter(n=0, decoded=0, valid=0, on_target=0), set(), Counter(), Counter()
     for p in sorted(Path(out_dir).glob("part-*.parquet")):
-        t = pd.read_parquet(p, columns=["decode_error", "valid", "formula", "crystal_system", "spacegroup", "spacegroup_symbol"])
+        t = pd.read_parquet(p, columns=["decode_error", "valid", "formula", "crystal_system", "spacegroup", "spacegroup_symbol", "species"])
         v = t[t.valid]; tot.update(n=len(t), decoded=int((t.decode_error == "").sum()), valid=len(v))
+        if target is not None: tot.update(on_target=int(matches_target(v.species, target).sum()))
         formulas.update(v.formula); cs.update(v.crystal_system); sg.update(f"{s} ({n})" for s, n in zip(v.spacegroup_symbol, v.spacegroup))
-    return dict(tot, unique_formulas=len(formulas), crystal_systems=dict(cs.most_common()), top_spacegroups=sg.most_common(10))
+    return dict(tot, unique_formulas=len(formulas), crystal_systems=dict(cs.most_common()), top_spacegroups=sg.most_common(10),
+                target=None if target is None else str(target))
 
 def format_summary(s: dict) -> str:
     "The summary as a few printable lines."
@@ -271,7 +283,8 @@ def format_summary(s: dict) -> str:
     return "\n".join([f"crystals: {s['n']:,}; decoded {s['decoded']:,} ({pct(s['decoded']):.1f} %); valid {s['valid']:,} ({pct(s['valid']):.1f} %)",
                       f"unique formulas (valid): {s['unique_formulas']:,}",
                       "crystal systems (valid): " + ", ".join(f"{k} {100 * v / max(s['valid'], 1):.1f} %" for k, v in s["crystal_systems"].items()),
-                      "space groups, top 10 (valid): " + ", ".join(f"{k}: {v}" for k, v in s["top_spacegroups"])])
+                      "space groups, top 10 (valid): " + ", ".join(f"{k}: {v}" for k, v in s["top_spacegroups"])]
+                     + ([f"target {s['target']}: {s['on_target']:,} of {s['valid']:,} valid crystals hit it exactly ({100 * s['on_target'] / max(s['valid'], 1):.1f} %)"] if s.get("target") else []))
 
 # %% ../nbs/04_sample.ipynb #ec4eff8e
 def add_sample_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -289,11 +302,16 @@ def add_sample_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--cif", action="store_true", help="also write a CIF per valid crystal into OUT/cif/")
     p.add_argument("--workers", type=int, default=0, help="run on a local Dask cluster of this many worker processes")
     p.add_argument("--scheduler", default=None, help="address of a running Dask scheduler (its workers must see OUT)")
+    p.add_argument("--elements", default=None, help="chemical system to generate in, e.g. Fe,Co,B (inpaints the element rows)")
+    p.add_argument("--formula", default=None, help="exact cell content to generate, e.g. Fe2CoB (inpaints element and site rows)")
+    p.add_argument("--threads", type=int, default=0, help="torch CPU threads in this process (0: torch's default, one per core)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
 def run_sample(args: argparse.Namespace) -> Path:
     "`diffcrysgen sample`: generate (or resume), then print the run folder and a summary."
+    if args.threads: torch.set_num_threads(args.threads)
+    target = parse_target(args.elements, args.formula)
     out = generate(args.n, args.out, SamplerConfig(steps=args.steps, S_churn=args.churn), args.checkpoint, args.seed, args.batch_size,
-                   args.chunk_size, args.device, args.cif, workers=args.workers, scheduler=args.scheduler, progress=not args.quiet)
+                   args.chunk_size, args.device, args.cif, workers=args.workers, scheduler=args.scheduler, progress=not args.quiet, target=target)
     print(f"{out}\n{format_summary(summarise(out))}"); return out
