@@ -5,13 +5,16 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 TORCH := torch==2.13.0
 
-.PHONY: install demo test export clean-nbs figures
+.PHONY: install demo test export clean-nbs figures bench-conditioning properties
 
 $(STAMP): setup.py settings.ini
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q $(TORCH)   # first and pinned: a CPU build (unpinned torch pulls CUDA)
 	$(PY) -m pip install -q -e ".[dev]"
+	@# Debian's chromium: kaleido's PNG export and the JupyterLab browser test (Playwright drives it; no `playwright install`)
+	command -v chromium >/dev/null || apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium) \
+		|| echo "warning: chromium could not be installed: PNG figures and tests/test_explorer_browser.py need it"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -32,3 +35,22 @@ export: install
 
 clean-nbs: install
 	$(VENV)/bin/nbdev_clean
+
+## Every paper figure the kit can compute, into docs/figures (HTML + PNG, index.md, figures.json). Generates 1,000 crystals
+## with the shipped model into gen/figures-1k first (reused if there) and screens them (Ms and space-group steps left out:
+## a set this small leaves no candidate through the full funnel).
+figures: install
+	mkdir -p runs
+	$(VENV)/bin/papermill nbs/08_figures.ipynb runs/08_figures.ipynb -k python3 --no-progress-bar \
+	    -p gen gen/figures-1k -p n 1000 -p screen_skip ms,spacegroup -p out_dir docs/figures
+
+## Issue #8's measurement: double-target hit rates unconditional vs conditioned, and inpainting accuracy (README table).
+bench-conditioning: install
+	$(PY) bench/conditioning.py
+
+## Retrain the shipped property models (~12 + 5 min on one thread); the last cell checks them against the shipped ones.
+PROP_ARGS := -p epochs 300 -p patience 40 -p plateau 15 -p batch_size 64 -p lr 0.001 -p weight_decay 0.0001 -p loss l1 -p augment True -p seed 0 -p max_train 0 -p threads 1
+properties: install
+	mkdir -p runs
+	$(VENV)/bin/papermill nbs/06_properties.ipynb runs/06_properties-hform.ipynb -p target hform $(PROP_ARGS)
+	$(VENV)/bin/papermill nbs/06_properties.ipynb runs/06_properties-ms.ipynb -p target ms $(PROP_ARGS)

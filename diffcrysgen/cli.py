@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_cli.ipynb #d9577c15
 from __future__ import annotations
-import argparse, os, sys
+import argparse, importlib, os, sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -17,7 +17,7 @@ from .data import (IRCR_LIMITS, PAPER_FUNNEL, SPLITS, TRAINING_FILTERS, data_dir
 from .sample import SamplerConfig, default_checkpoint, generate, summarise, format_summary, add_sample_arguments, run_sample
 
 # %% auto #0
-__all__ = ['COMMANDS', 'CRYSTAL_SYSTEMS', 'STEP_SETS', 'Command', 'register', 'build_parser', 'main', 'crystal_systems',
+__all__ = ['COMMANDS', 'CRYSTAL_SYSTEMS', 'STEP_SETS', 'Command', 'register', 'build_parser', 'lazy', 'main', 'crystal_systems',
            'table_summary', 'funnel_text']
 
 # %% ../nbs/10_cli.ipynb #80d995cd
@@ -36,17 +36,25 @@ def register(name: str, help: str, add_arguments: Callable, run: Callable) -> Co
     return cmd
 
 # %% ../nbs/10_cli.ipynb #453fdbdd
-def build_parser() -> argparse.ArgumentParser:
-    "The top-level parser with one sub-parser per registered command."
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    "The top-level parser with one sub-parser per registered command (options of all, or of command `only`: \"\" for none)."
     p = argparse.ArgumentParser(prog="diffcrysgen", description="Generative design of inorganic crystals (DiffCrysGen kit).")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, cmd in COMMANDS.items():
-        cmd.add_arguments(sub.add_parser(name, help=cmd.help, description=cmd.help))
+        sp = sub.add_parser(name, help=cmd.help, description=cmd.help)
+        if only is None or name == only: cmd.add_arguments(sp)       # heavy commands import their module only when chosen
     return p
+
+def lazy(module: str, attr: str) -> Callable:
+    "A function calling `diffcrysgen.<module>.<attr>`, importing the module on first call (keeps `diffcrysgen --help` fast)."
+    def call(*args): return getattr(importlib.import_module(f"diffcrysgen.{module}"), attr)(*args)
+    call.__name__ = attr; return call
 
 def main(argv: list[str] | None = None) -> int:
     "Run `diffcrysgen ARGV`; returns the exit code (argparse exits 2 on bad arguments, 0 on --help)."
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    chosen = next((a for a in argv if not a.startswith("-")), "")
+    args = build_parser(chosen if chosen in COMMANDS else "").parse_args(argv)
     try:
         rc = COMMANDS[args.command].run(args); sys.stdout.flush()   # flush inside: a closed pipe is caught below
         return int(rc or 0)
@@ -173,3 +181,24 @@ def _sample(args) -> int:
     run_sample(args); return 0
 
 register("sample", "generate crystals with a checkpoint into a resumable Parquet run folder", add_sample_arguments, _sample)
+
+# %% ../nbs/10_cli.ipynb #7e8db7ee
+def _evaluate(args) -> int:
+    "`diffcrysgen evaluate`: the metrics table of a run (or split) against a reference split."
+    lazy("metrics", "run_evaluate")(args); return 0
+
+def _screen(args) -> int:
+    "`diffcrysgen screen`: the screening funnel of a run, then CHGNet validation and DFT inputs of the finalists."
+    lazy("screening", "run_screen")(args); return 0
+
+register("evaluate", "validity, uniqueness, novelty, coverage, EMDs and symmetry of a generated run vs an MP-20 split",
+         lazy("metrics", "add_evaluate_arguments"), _evaluate)
+register("screen", "the paper's magnet-screening funnel over a generated run, CHGNet relaxation of finalists, DFT inputs",
+         lazy("screening", "add_screen_arguments"), _screen)
+
+def _predict(args) -> int:
+    "`diffcrysgen predict`: property predictions (h_form, Ms) for every part of a generated run."
+    lazy("properties", "run_predict")(args); return 0
+
+register("predict", "formation energy and Ms predictions for a generated run, part by part (resumable)",
+         lazy("properties", "add_predict_arguments"), _predict)

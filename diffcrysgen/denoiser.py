@@ -13,9 +13,9 @@ import torch.nn.functional as F
 from .ircr import IRCRScaler, N_GEN, N_COMP
 
 # %% auto #0
-__all__ = ['CKPT_FORMAT', 'pick_device', 'append_dims', 'NoiseEmbedding', 'WSConv1d', 'ResBlock', 'SelfAttention1d', 'UNetConfig',
-           'UNet1d', 'edm_scalings', 'EDMPrecond', 'EDMLossConfig', 'edm_loss', 'build_denoiser', 'model_args_of',
-           'read_checkpoint', 'load_denoiser']
+__all__ = ['CKPT_FORMAT', 'COND_KEYS', 'pick_device', 'append_dims', 'NoiseEmbedding', 'WSConv1d', 'ResBlock', 'SelfAttention1d',
+           'ConditionEmbedding', 'UNetConfig', 'UNet1d', 'edm_scalings', 'EDMPrecond', 'EDMLossConfig', 'edm_loss',
+           'build_denoiser', 'model_args_of', 'read_checkpoint', 'load_denoiser']
 
 # %% ../nbs/02_denoiser.ipynb #f23cb96c
 def pick_device(device: str = "auto") -> torch.device:
@@ -72,6 +72,17 @@ class SelfAttention1d(nn.Module):
         h = self.norm(x).transpose(1, 2)                                    # (B, L, C)
         return x + self.attn(h, h, h, need_weights=False)[0].transpose(1, 2)
 
+# %% ../nbs/02_denoiser.ipynb #1e12a2ea
+class ConditionEmbedding(nn.Module):
+    "Embedding of K scalar conditions, each possibly absent (NaN), added to the noise embedding; starts at zero."
+    def __init__(self, k: int, dim: int):
+        super().__init__(); self.mlp = nn.Sequential(nn.Linear(2 * k, dim), nn.SiLU(), nn.Linear(dim, dim))
+        nn.init.zeros_(self.mlp[-1].weight); nn.init.zeros_(self.mlp[-1].bias)   # a new embedding leaves a trained network unchanged
+
+    def forward(self, cond: torch.Tensor) -> torch.Tensor:
+        given = torch.isfinite(cond)                                        # (B, K)
+        return self.mlp(torch.cat([torch.where(given, cond, 0.0), given.to(cond.dtype)], dim=1))   # (B, dim)
+
 # %% ../nbs/02_denoiser.ipynb #96c40806
 @dataclass
 class UNetConfig:
@@ -84,6 +95,7 @@ class UNetConfig:
     dropout: float = 0.0
     in_channels: int = N_COMP          # IRCR columns
     length: int = N_GEN                # IRCR rows the generator models
+    cond_dim: int = 0                  # scalar conditions (properties) the network can take; 0: unconditional
 
 # %% ../nbs/02_denoiser.ipynb #ea3a3ab9
 class UNet1d(nn.Module):
@@ -91,6 +103,7 @@ class UNet1d(nn.Module):
     def __init__(self, cfg: UNetConfig = UNetConfig()):
         super().__init__(); self.cfg = cfg; ch, E, G = list(cfg.channels), cfg.emb_dim, cfg.groups
         self.embed = NoiseEmbedding(E)
+        if cfg.cond_dim: self.cond_embed = ConditionEmbedding(cfg.cond_dim, E)
         self.inp = nn.Conv1d(cfg.in_channels, ch[0], 3, padding=1)
         self.enc, self.down, self.up, self.dec = nn.ModuleList(), nn.ModuleList(), nn.ModuleList(), nn.ModuleList()
         c = ch[0]
@@ -104,9 +117,11 @@ class UNet1d(nn.Module):
         self.out = nn.Sequential(nn.GroupNorm(min(G, c), c), nn.SiLU(), nn.Conv1d(c, cfg.in_channels, 3, padding=1))
 
 # %% ../nbs/02_denoiser.ipynb #a04563cb
-def _unet_forward(self: UNet1d, x: torch.Tensor, c_noise: torch.Tensor) -> torch.Tensor:
-    "F(x, c_noise): (B, 3, 136) → (B, 3, 136)."
+def _unet_forward(self: UNet1d, x: torch.Tensor, c_noise: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
+    "F(x, c_noise[, cond]): (B, 3, 136) → (B, 3, 136); cond (B, cond_dim) normalised, NaN = not given."
     emb, h, skips = self.embed(c_noise), self.inp(x), []
+    if self.cfg.cond_dim: emb = emb + self.cond_embed(cond if cond is not None else x.new_full((len(x), self.cfg.cond_dim), float("nan")))
+    elif cond is not None: raise ValueError("this denoiser is unconditional (cond_dim = 0); sample without conditions")
     for blocks, down in zip(self.enc, self.down):
         for blk in blocks: h = blk(h, emb)
         skips.append(h); h = down(h)                                        # 136 → 68 → 34 → 17
@@ -130,15 +145,21 @@ def edm_scalings(sigma: torch.Tensor, sigma_data: float) -> tuple[torch.Tensor, 
 # %% ../nbs/02_denoiser.ipynb #8972dadb
 class EDMPrecond(nn.Module):
     "The denoiser D(x; σ) of EDM around a network F."
-    def __init__(self, model: nn.Module, sigma_data: float, sigma_min: float = 0.002, sigma_max: float = 80.0):
+    def __init__(self, model: nn.Module, sigma_data: float, sigma_min: float = 0.002, sigma_max: float = 80.0,
+                 cond_names: tuple = (), cond_mean: tuple = (), cond_std: tuple = (), cond_quantiles: tuple = ()):   # conditions, in their units, and their train statistics
         super().__init__(); self.model = model
         self.register_buffer("sigma_data", torch.tensor(float(sigma_data)))
-        self.sigma_min, self.sigma_max = sigma_min, sigma_max
+        self.sigma_min, self.sigma_max, self.cond_names = sigma_min, sigma_max, tuple(cond_names)
+        self.cond_quantiles = [list(map(float, q)) for q in cond_quantiles]   # for drawing targets from a range (`02a_conditions`)
+        if cond_names:                                                      # buffers only when conditioned: unconditional state dicts stay as they were
+            self.register_buffer("cond_mean", torch.tensor(cond_mean, dtype=torch.float32)); self.register_buffer("cond_std", torch.tensor(cond_std, dtype=torch.float32))
 
-    def forward(self, x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, sigma: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
+        "D(x; σ[, cond]); cond (B, K) in the properties' own units (eV/atom, T, …), NaN where not given."
         sigma = append_dims(torch.as_tensor(sigma, dtype=x.dtype, device=x.device).expand(x.shape[0]), x.ndim)
         c_skip, c_out, c_in, c_noise = edm_scalings(sigma, self.sigma_data)
-        return c_skip * x + c_out * self.model(c_in * x, c_noise.flatten())
+        if cond is not None and self.cond_names: cond = ((cond.to(self.cond_mean) - self.cond_mean) / self.cond_std).to(x.dtype)
+        return c_skip * x + c_out * self.model(c_in * x, c_noise.flatten(), cond)
 
 # %% ../nbs/02_denoiser.ipynb #d2074c9f
 @dataclass
@@ -148,26 +169,31 @@ class EDMLossConfig:
     P_std: float = 1.2     # std of ln σ
 
 def edm_loss(net: EDMPrecond, x0: torch.Tensor, cfg: EDMLossConfig = EDMLossConfig(),
-             generator: torch.Generator | None = None) -> torch.Tensor:
-    "Per-sample EDM loss (B,) of clean scaled IRCR x0 (B, 3, 136)."
+             generator: torch.Generator | None = None, cond: torch.Tensor | None = None) -> torch.Tensor:
+    "Per-sample EDM loss (B,) of clean scaled IRCR x0 (B, 3, 136), given conditions `cond` (B, K) if the net takes them."
     rnd = torch.randn(x0.shape[0], generator=generator, device=x0.device, dtype=x0.dtype)
     sigma = (rnd * cfg.P_std + cfg.P_mean).exp(); sd = getattr(net, "module", net).sigma_data   # DDP wraps the module
     weight = append_dims((sigma ** 2 + sd ** 2) / (sigma * sd) ** 2, x0.ndim)
     n = torch.randn(x0.shape, generator=generator, device=x0.device, dtype=x0.dtype) * append_dims(sigma, x0.ndim)
-    return (weight * (net(x0 + n, sigma) - x0) ** 2).mean(dim=(1, 2))
+    D = net(x0 + n, sigma) if cond is None else net(x0 + n, sigma, cond)
+    return (weight * (D - x0) ** 2).mean(dim=(1, 2))
 
 # %% ../nbs/02_denoiser.ipynb #b98262a9
 CKPT_FORMAT = "diffcrysgen-edm-v1"
 
+COND_KEYS = ("cond_names", "cond_mean", "cond_std", "cond_quantiles")   # conditions: names, train mean/std, quantiles for target ranges
+
 def build_denoiser(model_args: dict) -> EDMPrecond:
-    "EDMPrecond(UNet1d) from `model_args` = UNetConfig fields + sigma_data (+ sigma_min, sigma_max)."
-    a = dict(model_args); edm = {k: a.pop(k) for k in ("sigma_data", "sigma_min", "sigma_max") if k in a}
+    "EDMPrecond(UNet1d) from `model_args` = UNetConfig fields + sigma_data (+ sigma_min, sigma_max, conditions)."
+    a = dict(model_args); edm = {k: a.pop(k) for k in ("sigma_data", "sigma_min", "sigma_max", *COND_KEYS) if k in a}
     cfg = UNetConfig(**{**a, "channels": tuple(a.get("channels", UNetConfig.channels))})
+    if len(edm.get("cond_names", ())) != cfg.cond_dim: raise ValueError(f"model_args: cond_dim {cfg.cond_dim} but {len(edm.get('cond_names', ()))} condition names")
     return EDMPrecond(UNet1d(cfg), **edm)
 
-def model_args_of(cfg: UNetConfig, sigma_data: float) -> dict:
-    "Plain-dict model arguments stored in checkpoints."
-    return {**asdict(cfg), "channels": list(cfg.channels), "sigma_data": float(sigma_data)}
+def model_args_of(cfg: UNetConfig, sigma_data: float, cond: dict | None = None) -> dict:
+    "Plain-dict model arguments stored in checkpoints (`cond`: the COND_KEYS of a conditioned model)."
+    extra = {k: list(cond[k]) for k in COND_KEYS} if cond else {}
+    return {**asdict(cfg), "channels": list(cfg.channels), "sigma_data": float(sigma_data), **extra}
 
 # %% ../nbs/02_denoiser.ipynb #c8b0c0ad
 def read_checkpoint(path, device: str | torch.device = "cpu") -> dict:

@@ -16,9 +16,11 @@ from tqdm.auto import tqdm
 from pymatgen.core import Element, Structure
 from .ircr import N_COMP, N_ELEM, N_GEN, DecodeThresholds, IRCRScaler, decode_arrays, structures_from_arrays
 from .data import data_dir
-from .denoiser import EDMPrecond, load_denoiser, pick_device
+from .denoiser import EDMPrecond, load_denoiser, pick_device, read_checkpoint
 from .inpaint import Target, parse_target, scaled_known, target_to_dict, target_from_dict, matches_target
 from .analysis import AnalysisConfig, analyse, cells_from_parameters
+from .conditions import (ConditionRange, Guided, merge_ranges, parse_condition, sample_targets, ranges_to_list,
+                                    ranges_from_list, condition_hits)
 
 # %% auto #0
 __all__ = ['FAST', 'SCHEMA', 'default_checkpoint', 'checkpoint_path', 'karras_sigmas', 'sample_generators', 'randn_per_sample',
@@ -27,13 +29,13 @@ __all__ = ['FAST', 'SCHEMA', 'default_checkpoint', 'checkpoint_path', 'karras_si
            'generated_structures', 'summarise', 'format_summary', 'add_sample_arguments', 'run_sample']
 
 # %% ../nbs/04_sample.ipynb #768d4270
-def default_checkpoint() -> Path:
-    "The shipped model: `<data>/checkpoints/mp20-edm.pt`."
-    return data_dir() / "checkpoints" / "mp20-edm.pt"
+def default_checkpoint(conditioned: bool = False) -> Path:
+    "The shipped model: `<data>/checkpoints/mp20-edm.pt` (or the property-conditioned `mp20-edm-cond.pt`)."
+    return data_dir() / "checkpoints" / ("mp20-edm-cond.pt" if conditioned else "mp20-edm.pt")
 
-def checkpoint_path(checkpoint=None) -> Path:
+def checkpoint_path(checkpoint=None, conditioned: bool = False) -> Path:
     "The checkpoint to sample from (default: the shipped one); a one-line error when it is missing."
-    p = Path(checkpoint) if checkpoint else default_checkpoint()
+    p = Path(checkpoint) if checkpoint else default_checkpoint(conditioned)
     if not p.exists():
         raise FileNotFoundError(f"{p}: no such checkpoint" + ("" if checkpoint else " (the shipped model; train one with `python -m diffcrysgen.train` or pass --checkpoint)"))
     return p
@@ -120,11 +122,13 @@ def decode_samples(x: torch.Tensor, scaler: IRCRScaler, thresholds: DecodeThresh
 # %% ../nbs/04_sample.ipynb #813c276d
 def sample_table(net: EDMPrecond, scaler: IRCRScaler, indices, seed: int, cfg: SamplerConfig = SamplerConfig(),
                  thresholds: DecodeThresholds = DecodeThresholds(), analysis: AnalysisConfig = AnalysisConfig(),
-                 target: Target | None = None) -> pd.DataFrame:
-    "Sample, decode and analyse crystals `indices`: one row each (failed decodes included), with index and seed."
+                 target: Target | None = None, conditions: dict[str, ConditionRange] | None = None, guidance: float = 2.0) -> pd.DataFrame:
+    "Sample, decode and analyse crystals `indices`: one row each (failed decodes included), with index, seed (and property targets)."
     known = None if target is None else scaled_known(target, scaler, net.sigma_data.device)
-    df = analyse(decode_samples(sample_scaled(net, indices, seed, cfg, known), scaler, thresholds), analysis)
+    T = sample_targets(conditions, dict(cond_names=net.cond_names, cond_quantiles=net.cond_quantiles), indices, seed) if conditions else None
+    df = analyse(decode_samples(sample_scaled(net if T is None else Guided(net, T, guidance), indices, seed, cfg, known), scaler, thresholds), analysis)
     df.insert(0, "index", np.asarray(list(indices), np.int64)); df.insert(1, "seed", np.int64(seed))
+    df["targets"] = None if T is None else list(T.double().numpy())          # per crystal, in the checkpoint's cond_names order
     return df
 
 # %% ../nbs/04_sample.ipynb #f0ea26bc
@@ -136,11 +140,13 @@ def sha256_file(path, block: int = 1 << 20) -> str:
     return h.hexdigest()
 
 def run_spec(n: int, seed: int, chunk_size: int, cfg: SamplerConfig, checkpoint, thresholds: DecodeThresholds,
-             analysis: AnalysisConfig, write_cifs: bool, target: Target | None = None) -> dict:
+             analysis: AnalysisConfig, write_cifs: bool, target: Target | None = None,
+             conditions: dict[str, ConditionRange] | None = None, guidance: float = 2.0) -> dict:
     "What fixes the rows of a run (and must match to resume it), with its id."
     spec = dict(format="diffcrysgen-samples-v1", n=int(n), seed=int(seed), chunk_size=int(chunk_size), sampler=asdict(cfg),
                 thresholds=asdict(thresholds), analysis=asdict(analysis), write_cifs=bool(write_cifs), checkpoint_sha256=sha256_file(checkpoint))
     if target is not None: spec["target"] = target_to_dict(target)           # absent for unconditional runs (their ids stay)
+    if conditions: spec.update(conditions=ranges_to_list(conditions), guidance=float(guidance))
     return spec | dict(run_id=hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12], checkpoint=str(Path(checkpoint).resolve()))
 
 # %% ../nbs/04_sample.ipynb #3209257f
@@ -170,7 +176,8 @@ SCHEMA = pa.schema([("run_id", pa.string()), ("index", pa.int64()), ("seed", pa.
                     ("formula", pa.string()), ("n_sites", pa.int64()), ("n_elements", pa.int64()),
                     *[(k, pa.float64()) for k in ("a", "b", "c", "alpha", "beta", "gamma", "volume", "density", "min_distance")],
                     ("spacegroup", pa.int64()), ("spacegroup_symbol", pa.string()), ("crystal_system", pa.string()), ("valid", pa.bool_()),
-                    ("species", pa.list_(pa.string())), ("frac_coords", pa.list_(pa.float64())), ("cif", pa.string())])
+                    ("species", pa.list_(pa.string())), ("frac_coords", pa.list_(pa.float64())), ("cif", pa.string()),
+                    ("targets", pa.list_(pa.float64()))])                   # property targets of conditioned runs (else null)
 
 def write_part(df: pd.DataFrame, out: Path, k: int) -> Path:
     "Write chunk k as `part-k.parquet`: a hidden temporary file, then an atomic rename."
@@ -189,7 +196,8 @@ def _chunk(net, scaler, spec: dict, k: int, batch_size: int, out: Path, bar=None
     lo, hi = k * spec["chunk_size"], min((k + 1) * spec["chunk_size"], spec["n"]); frames = []
     cfg, th, an = SamplerConfig(**spec["sampler"]), DecodeThresholds(**spec["thresholds"]), AnalysisConfig(**spec["analysis"])
     for s in range(lo, hi, batch_size):
-        frames.append(sample_table(net, scaler, range(s, min(s + batch_size, hi)), spec["seed"], cfg, th, an, target_from_dict(spec.get("target"))))
+        frames.append(sample_table(net, scaler, range(s, min(s + batch_size, hi)), spec["seed"], cfg, th, an, target_from_dict(spec.get("target")),
+                                   ranges_from_list(spec.get("conditions", [])), spec.get("guidance", 2.0)))
         if bar is not None: bar.update(len(frames[-1]))
     df = pd.concat(frames, ignore_index=True); df.insert(0, "run_id", spec["run_id"])
     if spec["write_cifs"]:
@@ -212,9 +220,13 @@ def generate(n: int,                                   # crystals in the run
              workers: int = 0,                         # > 0: a local Dask cluster of this many worker processes
              scheduler: str | None = None,             # address of a running Dask scheduler (workers must see out_dir)
              progress: bool = True,
-             target: Target | None = None) -> Path:                # hold these elements (or this exact formula) fixed: `inpaint.parse_target`
+             target: Target | None = None,             # hold these elements (or this exact formula) fixed: `inpaint.parse_target`
+             conditions=None,                          # property ranges, e.g. ["Ms>=1", "hform<=-0.2"] (needs a conditioned checkpoint)
+             guidance: float = 2.0) -> Path:           # classifier-free guidance scale w (0: unconditional, 1: conditional)
     "Generate, decode and analyse `n` crystals into a chunked Parquet run folder, resuming an interrupted one."
-    ck = checkpoint_path(checkpoint); spec = run_spec(n, seed, chunk_size, cfg, ck, thresholds, analysis, write_cifs, target)
+    ranges = merge_ranges(parse_condition(c) if isinstance(c, str) else c for c in (conditions or []))
+    ck = checkpoint_path(checkpoint, conditioned=bool(ranges)); spec = run_spec(n, seed, chunk_size, cfg, ck, thresholds, analysis, write_cifs, target, ranges, guidance)
+    if ranges: _check_conditioned(ck, ranges)
     out = Path(out_dir) if out_dir else new_out_dir(ck)
     done = open_run(out, spec, dict(batch_size=batch_size, device=device, workers=workers, scheduler=scheduler, created=time.strftime("%Y-%m-%dT%H:%M:%S")))
     todo = [k for k in range(math.ceil(n / chunk_size)) if k not in set(done)]
@@ -224,6 +236,13 @@ def generate(n: int,                                   # crystals in the run
         net, scaler, _ = load_denoiser(ck, device=device)                         # EMA weights
         for k in todo: _chunk(net, scaler, spec, k, batch_size, out, bar)        # one chunk in memory at a time
     bar.close(); return out
+
+# %% ../nbs/04_sample.ipynb #5365a6d0
+def _check_conditioned(checkpoint, ranges: dict[str, ConditionRange]) -> None:
+    "One-line error unless the checkpoint is conditioned on every property in `ranges`."
+    names = read_checkpoint(checkpoint)["model_args"].get("cond_names", [])
+    if not names: raise ValueError(f"{checkpoint}: an unconditional checkpoint; --condition needs a conditioned one (e.g. the shipped {default_checkpoint(True).name})")
+    if set(ranges) - set(names): raise ValueError(f"{checkpoint}: conditioned on {names}, not on {sorted(set(ranges) - set(names))}")
 
 # %% ../nbs/04_sample.ipynb #6ccead58
 _Z_OF = {Element.from_Z(z).symbol: z for z in range(1, N_ELEM + 1)}
@@ -267,15 +286,29 @@ def _generate_dask(out: Path, spec: dict, todo: list[int], batch_size: int, devi
 # %% ../nbs/04_sample.ipynb #80f53a9c
 def summarise(out_dir) -> dict:
     "Crystals, decoded, valid, unique formulas, crystal-system mix and top-10 space groups (of valid crystals) of a run; target hits if it had one."
-    target = target_from_dict(json.loads((Path(out_dir) / "run.json").read_text())["spec"].get("target"))
-    tot, formulas, cs, sg = Counter(n=0, decoded=0, valid=0, on_target=0), set(), Counter(), Counter()
+    spec = json.loads((Path(out_dir) / "run.json").read_text())["spec"]; target = target_from_dict(spec.get("target"))
+    ranges = ranges_from_list(spec.get("conditions", [])); hits = _hit_counter(ranges)
+    tot, formulas, cs, sg = Counter(n=0, decoded=0, valid=0, on_target=0, meets_conditions=0), set(), Counter(), Counter()
     for p in sorted(Path(out_dir).glob("part-*.parquet")):
-        t = pd.read_parquet(p, columns=["decode_error", "valid", "formula", "crystal_system", "spacegroup", "spacegroup_symbol", "species"])
+        t = pd.read_parquet(p)
         v = t[t.valid]; tot.update(n=len(t), decoded=int((t.decode_error == "").sum()), valid=len(v))
         if target is not None: tot.update(on_target=int(matches_target(v.species, target).sum()))
+        if hits is not None: tot.update(meets_conditions=hits(v))
         formulas.update(v.formula); cs.update(v.crystal_system); sg.update(f"{s} ({n})" for s, n in zip(v.spacegroup_symbol, v.spacegroup))
     return dict(tot, unique_formulas=len(formulas), crystal_systems=dict(cs.most_common()), top_spacegroups=sg.most_common(10),
-                target=None if target is None else str(target))
+                target=None if target is None else str(target), conditions=[str(r) for r in ranges.values()] or None,
+                guidance=spec.get("guidance"), conditions_checked=hits is not None)
+
+def _hit_counter(ranges: dict[str, ConditionRange]):
+    "A function counting valid rows whose predicted properties meet `ranges`; None without ranges or property models."
+    if not ranges: return None
+    try:
+        from diffcrysgen.properties import predict_table, load_property_model
+        for name in ("hform", "ms"): load_property_model(name)
+    except (ImportError, FileNotFoundError, ValueError): return None
+    def count(v: pd.DataFrame) -> int:
+        return int(condition_hits(predict_table(v), ranges).sum()) if len(v) else 0
+    return count
 
 def format_summary(s: dict) -> str:
     "The summary as a few printable lines."
@@ -284,7 +317,8 @@ def format_summary(s: dict) -> str:
                       f"unique formulas (valid): {s['unique_formulas']:,}",
                       "crystal systems (valid): " + ", ".join(f"{k} {100 * v / max(s['valid'], 1):.1f} %" for k, v in s["crystal_systems"].items()),
                       "space groups, top 10 (valid): " + ", ".join(f"{k}: {v}" for k, v in s["top_spacegroups"])]
-                     + ([f"target {s['target']}: {s['on_target']:,} of {s['valid']:,} valid crystals hit it exactly ({100 * s['on_target'] / max(s['valid'], 1):.1f} %)"] if s.get("target") else []))
+                     + ([f"target {s['target']}: {s['on_target']:,} of {s['valid']:,} valid crystals hit it exactly ({100 * s['on_target'] / max(s['valid'], 1):.1f} %)"] if s.get("target") else [])
+                     + ([f"conditions {' and '.join(s['conditions'])} (guidance {s['guidance']:g}): " + (f"{s['meets_conditions']:,} of {s['valid']:,} valid crystals meet them by the property models ({100 * s['meets_conditions'] / max(s['valid'], 1):.1f} %)" if s["conditions_checked"] else "not checked (no property models)")] if s.get("conditions") else []))
 
 # %% ../nbs/04_sample.ipynb #ec4eff8e
 def add_sample_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -304,6 +338,9 @@ def add_sample_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--scheduler", default=None, help="address of a running Dask scheduler (its workers must see OUT)")
     p.add_argument("--elements", default=None, help="chemical system to generate in, e.g. Fe,Co,B (inpaints the element rows)")
     p.add_argument("--formula", default=None, help="exact cell content to generate, e.g. Fe2CoB (inpaints element and site rows)")
+    p.add_argument("--condition", action="append", default=[], metavar="RANGE",
+                   help="property range, e.g. 'Ms>=1', 'hform<=-0.2', '-1<=hform<=-0.2' (repeatable; default checkpoint: data/checkpoints/mp20-edm-cond.pt)")
+    p.add_argument("--guidance", type=float, default=2.0, help="classifier-free guidance scale (0: unconditional, 1: conditional, >1: stronger)")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads in this process (0: torch's default, one per core)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
@@ -313,5 +350,6 @@ def run_sample(args: argparse.Namespace) -> Path:
     if args.threads: torch.set_num_threads(args.threads)
     target = parse_target(args.elements, args.formula)
     out = generate(args.n, args.out, SamplerConfig(steps=args.steps, S_churn=args.churn), args.checkpoint, args.seed, args.batch_size,
-                   args.chunk_size, args.device, args.cif, workers=args.workers, scheduler=args.scheduler, progress=not args.quiet, target=target)
+                   args.chunk_size, args.device, args.cif, workers=args.workers, scheduler=args.scheduler, progress=not args.quiet, target=target,
+                   conditions=args.condition, guidance=args.guidance)
     print(f"{out}\n{format_summary(summarise(out))}"); return out

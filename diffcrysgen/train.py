@@ -16,10 +16,12 @@ from .ircr import IRCRScaler, sigma_data_of
 from .data import data_dir, kit_splits, encode_table, funnel, TRAINING_FILTERS
 from .denoiser import (UNetConfig, EDMLossConfig, EDMPrecond, UNet1d, edm_loss, model_args_of, build_denoiser,
                                   read_checkpoint, pick_device, CKPT_FORMAT)
+from .conditions import condition_columns, condition_values, condition_stats, drop_conditions
 
 # %% auto #0
 __all__ = ['SHIP_KEYS', 'TrainConfig', 'lr_at', 'training_data', 'runs_root', 'new_run_dir', 'save_atomic', 'ema_update',
-           'validation_loss', 'train', 'learning_curve', 'ship_checkpoint', 'model_card']
+           'validation_loss', 'check_init_from', 'load_init_weights', 'train', 'learning_curve', 'ship_checkpoint',
+           'model_card']
 
 # %% ../nbs/03_train.ipynb #6377722b
 @dataclass
@@ -50,10 +52,14 @@ class TrainConfig:
     blocks: int = 2
     emb_dim: int = 128
     attn_heads: int = 4
+    conditions: str = ""         # property columns to condition on (classifier-free guidance), e.g. "hform,Ms"; "": unconditional
+    cond_dropout: float = 0.2    # probability each condition of each crystal is hidden in training (learns the unconditional score too)
+    init_from: str = ""          # checkpoint whose weights start the run (fine-tuning; new condition layers start at zero)
 
     def unet(self) -> UNetConfig:
         "The architecture part of the config."
-        return UNetConfig(channels=tuple(self.channels), blocks=self.blocks, emb_dim=self.emb_dim, attn_heads=self.attn_heads)
+        return UNetConfig(channels=tuple(self.channels), blocks=self.blocks, emb_dim=self.emb_dim, attn_heads=self.attn_heads,
+                          cond_dim=len(condition_columns(self.conditions)))
 
 # %% ../nbs/03_train.ipynb #0854e704
 def lr_at(cfg: TrainConfig, epoch: int) -> float:
@@ -87,8 +93,10 @@ def training_data(cfg: TrainConfig) -> dict:
     Xtr, Xva = encode_table(tr), encode_table(sp["val"])
     scaler = IRCRScaler.fit(Xtr)
     t = lambda X: torch.tensor(scaler.transform(X), dtype=torch.float32).transpose(1, 2).contiguous()  # (N, 3, 136)
-    Ztr = t(Xtr)
-    return dict(train=Ztr, val=t(Xva), scaler=scaler, sigma_data=sigma_data_of(Ztr.numpy()), n_train=len(tr), n_val=len(Xva))
+    Ztr = t(Xtr); out = dict(train=Ztr, val=t(Xva), scaler=scaler, sigma_data=sigma_data_of(Ztr.numpy()), n_train=len(tr), n_val=len(Xva))
+    cols = condition_columns(cfg.conditions)
+    if cols: out.update(cond=condition_stats(tr, cols), cond_train=condition_values(tr, cols), cond_val=condition_values(sp["val"], cols))
+    return out
 
 # %% ../nbs/03_train.ipynb #1f26c39f
 def runs_root(cfg: TrainConfig) -> Path:
@@ -119,22 +127,25 @@ def ema_update(ema: torch.nn.Module, net: torch.nn.Module, decay: float) -> None
     torch._foreach_lerp_(list(ema.parameters()), list(net.parameters()), 1 - decay)
 
 @torch.no_grad()
-def validation_loss(net: EDMPrecond, Z: torch.Tensor, cfg: TrainConfig, batch: int = 256, seed: int = 12345) -> float:
-    "Mean EDM loss on Z with fixed noise (same draws every call), so epochs compare."
+def validation_loss(net: EDMPrecond, Z: torch.Tensor, cfg: TrainConfig, batch: int = 256, seed: int = 12345,
+                    C: torch.Tensor | None = None) -> float:
+    "Mean EDM loss on Z (given all conditions C, if any) with fixed noise (same draws every call), so epochs compare."
     g = torch.Generator(device=Z.device).manual_seed(seed); ls = EDMLossConfig(cfg.P_mean, cfg.P_std)
-    return float(torch.cat([edm_loss(net, Z[i:i + batch], ls, g) for i in range(0, len(Z), batch)]).mean())
+    return float(torch.cat([edm_loss(net, Z[i:i + batch], ls, g, None if C is None else C[i:i + batch]) for i in range(0, len(Z), batch)]).mean())
 
 # %% ../nbs/03_train.ipynb #19dc17a1
 def _start(cfg: TrainConfig, data: dict, dev: torch.device) -> dict:
     "Fresh or resumed training state: run folder, model, EMA, optimiser, generator, epoch, best."
     if cfg.resume:
         run = Path(cfg.resume); ck = read_checkpoint(run / "ckpt-last.pt", dev)
-        want = model_args_of(cfg.unet(), ck["model_args"]["sigma_data"])
-        if want != ck["model_args"]:
+        want = model_args_of(cfg.unet(), ck["model_args"]["sigma_data"], data.get("cond"))
+        if want != {"cond_dim": 0, **ck["model_args"]}:                     # runs from before conditioning lack cond_dim
             raise ValueError(f"resume {run}: checkpoint architecture {ck['model_args']} differs from this run's {want}; match it or start a new run")
     else: run = new_run_dir(cfg) if _dist()[0] == 0 else None; ck = None
     torch.manual_seed(cfg.seed)
-    net = build_denoiser(model_args_of(cfg.unet(), data["sigma_data"] if ck is None else ck["model_args"]["sigma_data"])).to(dev)
+    sd = ck["model_args"]["sigma_data"] if ck is not None else check_init_from(cfg.init_from, data)["model_args"]["sigma_data"] if cfg.init_from else data["sigma_data"]
+    net = build_denoiser(model_args_of(cfg.unet(), sd, data.get("cond"))).to(dev)
+    if cfg.init_from and ck is None: load_init_weights(net, cfg.init_from)
     ema = copy.deepcopy(net).requires_grad_(False)
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
     gen = torch.Generator(device=dev).manual_seed(cfg.seed + 1000 * _dist()[0])
@@ -145,12 +156,27 @@ def _start(cfg: TrainConfig, data: dict, dev: torch.device) -> dict:
         st.update(epoch=ck["epoch"], step=ck["step"], best=ck["best_val"])
     return st
 
+# %% ../nbs/03_train.ipynb #67a5e653
+def check_init_from(path, data: dict) -> dict:
+    "The checkpoint to fine-tune from, checked against this run's data (same scaler, so the same IRCR scaling)."
+    ck = read_checkpoint(path); sc = ck["scaler"]; mine = data["scaler"].to_dict()
+    if set(sc) != set(mine) or not all(np.allclose(np.asarray(sc[k], dtype=float), np.asarray(mine[k], dtype=float)) for k in mine):
+        raise ValueError(f"init_from {path}: its IRCR scaler differs from this run's data (other split or dataset); fine-tune on the data it was trained on")
+    return ck
+
+def load_init_weights(net: EDMPrecond, path) -> None:
+    "Load a checkpoint's (EMA) weights into `net`; only condition layers may be missing (they start at zero)."
+    ck = read_checkpoint(path); w = ck.get("ema", ck.get("model"))
+    missing, unexpected = net.load_state_dict(w, strict=False)
+    new = [k for k in missing if not (k.startswith("model.cond_embed.") or k in ("cond_mean", "cond_std"))]
+    if new or unexpected: raise ValueError(f"init_from {path}: architecture differs (missing {new[:3]}, unexpected {unexpected[:3]}); match channels/blocks/emb_dim/attn_heads")
+
 # %% ../nbs/03_train.ipynb #ff03f853
 def _checkpoint(st: dict, cfg: TrainConfig, data: dict, val: float) -> dict:
     "Everything needed to rebuild the model and resume training, as plain tensors and numbers."
     net = st["net"].module if hasattr(st["net"], "module") else st["net"]
     return dict(format=CKPT_FORMAT, model=net.state_dict(), ema=st["ema"].state_dict(), optimizer=st["opt"].state_dict(),
-                model_args=model_args_of(cfg.unet(), float(net.sigma_data)), config=asdict(cfg) | {"channels": list(cfg.channels)},
+                model_args=model_args_of(cfg.unet(), float(net.sigma_data), data.get("cond")), config=asdict(cfg) | {"channels": list(cfg.channels)},
                 scaler=data["scaler"].to_dict(), epoch=st["epoch"], step=st["step"], best_val=st["best"], val_loss=val,
                 rng=dict(noise=st["gen"].get_state(), torch=torch.get_rng_state()))
 
@@ -160,15 +186,16 @@ def _finite_or_raise(st: dict) -> None:
         raise FloatingPointError(f"epoch {st['epoch']}: weights are not finite; not checkpointing (last good: {st['run']}/ckpt-last.pt)")
 
 # %% ../nbs/03_train.ipynb #089bed5c
-def _epoch(st: dict, cfg: TrainConfig, Z: torch.Tensor, dev: torch.device, rank: int, ws: int, bar) -> float:
-    "One pass over Z in the (seed, epoch) order; returns the mean training loss."
+def _epoch(st: dict, cfg: TrainConfig, Z: torch.Tensor, dev: torch.device, rank: int, ws: int, bar, C: torch.Tensor | None = None) -> float:
+    "One pass over Z (with conditions C, randomly hidden) in the (seed, epoch) order; returns the mean training loss."
     perm = torch.randperm(len(Z), generator=torch.Generator().manual_seed(cfg.seed * 1_000_003 + st["epoch"]))
     per_rank = cfg.batch_size // ws; ls = EDMLossConfig(cfg.P_mean, cfg.P_std); tot = 0.0; n = 0
     for g in st["opt"].param_groups: g["lr"] = lr_at(cfg, st["epoch"])
     for i in range(0, len(perm) - ws + 1, cfg.batch_size):
         idx = perm[i:i + cfg.batch_size][rank::ws]; x0 = Z[idx].to(dev, non_blocking=True)
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16"):
-            loss = edm_loss(st["net"], x0, ls, st["gen"]).float().mean()
+            c = None if C is None else drop_conditions(C[idx].to(dev), cfg.cond_dropout, st["gen"])
+            loss = edm_loss(st["net"], x0, ls, st["gen"], c).float().mean()
         if not torch.isfinite(loss):
             raise FloatingPointError(f"epoch {st['epoch']} step {st['step']}: loss is {loss.item()}; lower lr or check the data (last good checkpoint: {st['run']}/ckpt-last.pt)")
         st["opt"].zero_grad(set_to_none=True); loss.backward(); st["opt"].step()
@@ -192,8 +219,9 @@ def train(cfg: TrainConfig, quiet: bool = False) -> Path:
     steps = (len(Ztr) - ws) // cfg.batch_size + 1
     bar = tqdm(total=steps * (cfg.epochs - st["epoch"]), disable=quiet or rank != 0, desc=run.name)
     while st["epoch"] < cfg.epochs:
-        t0 = time.time(); tl = _epoch(st, cfg, Ztr, dev, rank, ws, bar); st["epoch"] += 1
-        val = validation_loss(st["ema"], Zva, cfg) if st["epoch"] % cfg.val_every == 0 or st["epoch"] == cfg.epochs else float("nan")
+        t0 = time.time(); tl = _epoch(st, cfg, Ztr, dev, rank, ws, bar, data.get("cond_train")); st["epoch"] += 1
+        Cva = data["cond_val"].to(dev) if "cond_val" in data else None
+        val = validation_loss(st["ema"], Zva, cfg, C=Cva) if st["epoch"] % cfg.val_every == 0 or st["epoch"] == cfg.epochs else float("nan")
         if rank == 0: _log_and_save(st, cfg, data, run, tl, val, time.time() - t0)
     bar.close()
     if ws > 1: dist.barrier()
@@ -260,9 +288,10 @@ def model_card(run: Path, dst: Path, command: str, ck: dict) -> str:
     p = json.loads((run / "params.json").read_text()); s = pd.read_json(run / "stats.jsonl", lines=True)
     best = s.loc[s.val_loss.idxmin()]; cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
     rows = [("data", f"{p['data']}: kit split of MP-20 val (split_seed {p['split_seed']}), {p['n_train']:,} train / {p['n_val']:,} validation crystals; MP-20 test untouched"),
-            ("architecture", f"UNet1d channels {ck['model_args']['channels']}, {ck['model_args']['blocks']} blocks/level, {sum(v.numel() for v in ck['ema'].values() if v.dtype.is_floating_point) - 1:,} parameters; sigma_data {ck['model_args']['sigma_data']:.4f}"),
+            ("architecture", f"UNet1d channels {ck['model_args']['channels']}, {ck['model_args']['blocks']} blocks/level, {sum(v.numel() for k, v in ck['ema'].items() if k not in ('sigma_data', 'cond_mean', 'cond_std')):,} parameters; sigma_data {ck['model_args']['sigma_data']:.4f}"),
             ("training", f"{p['epochs']} epochs planned, {int(s.epoch.max())} run ({int(s.step.max()):,} steps of batch {p['batch_size']}), lr {p['lr']} '{p['lr_schedule']}' schedule, EMA {p['ema_decay']}, {p['precision']}, seed {p['seed']}"),
-            ("weights", f"EMA, epoch {ck['epoch']} (lowest validation loss)"),
+            ("weights", f"EMA, epoch {ck['epoch']} (lowest validation loss)" + (f"; fine-tuned from {Path(p['init_from']).name}" if p.get("init_from") else "")),
+            *([("conditions", f"{', '.join(ck['model_args']['cond_names'])} (classifier-free guidance; each hidden with p = {p['cond_dropout']} in training)")] if ck["model_args"].get("cond_names") else []),
             ("validation EDM loss", f"{ck['val_loss']:.4f} at epoch {ck['epoch']} (best {best.val_loss:.4f} at epoch {int(best.epoch)}); final epoch {s.val_loss.iloc[-1]:.4f}"),
             ("wall time", f"{s.seconds.sum() / 3600:.2f} h of training epochs"), ("hardware", f"{cpu}, {os.cpu_count()} cores, {p.get('device', 'auto')} (no GPU)" if not torch.cuda.is_available() else torch.cuda.get_device_name()),
             ("reproduce", f"`{command}`"), ("sha256", _sha256(dst)), ("loads with", "`diffcrysgen.denoiser.load_denoiser(path)` (torch.load weights_only=True)")]

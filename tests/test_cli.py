@@ -51,3 +51,19 @@ def test_pipe_closed_early_no_traceback():
     err = p.stderr.read(); p.wait(timeout=600)
     assert first.split()[:2] == ["step", "column"], first
     assert "Traceback" not in err, err[-2000:]
+
+def test_sample_conditioned_and_inpainted_with_shipped_checkpoints(tmp_path):
+    "Issue #8 from the command line: property ranges with guidance (shipped mp20-edm-cond.pt), and a fixed chemical system."
+    from diffcrysgen.sample import read_generated
+    fast = ("--steps", "4", "--churn", "0", "--threads", "1", "--quiet")
+    r = _cli("sample", "--n", "6", *fast, "--out", str(tmp_path / "c"), "--condition", "Ms>=1", "--condition", "hform<=-0.2", "--guidance", "2")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "conditions ms_tesla>=1 and formation_energy_per_atom<=-0.2 (guidance 2)" in r.stdout, r.stdout
+    spec = __import__("json").loads((tmp_path / "c" / "run.json").read_text())["spec"]
+    assert Path(spec["checkpoint"]).name == "mp20-edm-cond.pt"                    # the conditioned model by default
+    assert all(t[0] <= -0.2 and t[1] >= 1 for t in read_generated(tmp_path / "c").targets)
+    r = _cli("sample", "--n", "6", *fast, "--out", str(tmp_path / "e"), "--elements", "Fe,Co,B")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "target " in r.stdout and "hit it exactly" in r.stdout, r.stdout
+    r = _cli("sample", "--n", "2", *fast, "--out", str(tmp_path / "x"), "--checkpoint", "data/checkpoints/mp20-edm.pt", "--condition", "Ms>=1")
+    assert r.returncode == 1 and "unconditional checkpoint" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
