@@ -35,6 +35,7 @@ def main(argv=None) -> int:
     cond = conditioning_benchmark(a.n, guidances=tuple(a.guidance), cfg=cfg, seed=a.seed, chgnet_max=a.chgnet_max, progress=True)
     base = cond.hit_pct_valid.iloc[0]
     cond["ratio_vs_unconditional"] = cond.hit_pct_valid / base if base > 0 else float("nan")
+    print(cond.to_markdown(index=False, floatfmt=".2f"), flush=True)            # shown before the inpainting part runs
     inp = inpainting_benchmark(n=a.inpaint_n, cfg=cfg, seed=a.seed, progress=True)
     secs = time.time() - t0
     print(f"\nDouble target (h_form <= -0.2 eV/atom and Ms >= 1 T), {a.n} crystals per row, sampler {a.steps} steps, "

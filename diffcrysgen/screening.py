@@ -22,12 +22,13 @@ from .analysis import AnalysisConfig, analyse
 from .sample import SCHEMA, generated_structures, new_out_dir, read_generated, sha256_file
 
 # %% auto #0
-__all__ = ['STEP_KEYS', 'PRED_COLUMNS', 'Predictor', 'CAND_COLUMNS', 'VAL_COLUMNS', 'VAL_SUMMARY', 'ScreenConfig', 'screen_steps',
-           'add_screen_columns', 'chemsys_of', 'hull_entries', 'KnownHull', 'default_hull', 'PropertyPredictor',
-           'predictor_name', 'add_predictions', 'known_as_generated', 'add_hull', 'rank_candidates', 'screen_table',
-           'screen_part', 'screen_spec', 'open_screen', 'screen_run', 'funnel_markdown', 'funnel_figure',
-           'write_results', 'candidates_figure', 'read_screen', 'add_screen_arguments', 'screen_config',
-           'format_funnel', 'finalists', 'validate_finalists', 'run_screen']
+__all__ = ['STEP_KEYS', 'PRED_COLUMNS', 'Predictor', 'RUNNERS_PER_PART', 'CAND_COLUMNS', 'VAL_COLUMNS', 'VAL_SUMMARY',
+           'ScreenConfig', 'screen_steps', 'add_screen_columns', 'chemsys_of', 'hull_entries', 'KnownHull',
+           'default_hull', 'PropertyPredictor', 'predictor_name', 'add_predictions', 'known_as_generated', 'add_hull',
+           'rank_candidates', 'runners_up', 'screen_stages', 'screen_table', 'screen_part', 'screen_spec',
+           'open_screen', 'screen_run', 'funnel_markdown', 'funnel_figure', 'write_results', 'candidates_figure',
+           'read_screen', 'add_screen_arguments', 'screen_config', 'format_funnel', 'finalists', 'pick_finalists',
+           'validate_finalists', 'run_screen']
 
 # %% ../nbs/07_screening.ipynb #44703a88
 @dataclass(frozen=True)
@@ -189,6 +190,29 @@ def rank_candidates(df: pd.DataFrame) -> pd.DataFrame:
     return out.assign(rank=np.arange(1, len(out) + 1))
 
 # %% ../nbs/07_screening.ipynb #edc63934
+def _depth(df: pd.DataFrame, steps) -> np.ndarray:
+    "How many of `steps`, in order, each row passes before its first failure."
+    alive, d = np.ones(len(df), bool), np.zeros(len(df), int)
+    for f in steps:
+        m = f.mask(df); alive &= True if m is None else m.to_numpy(); d += alive
+    return d
+
+def runners_up(pred: pd.DataFrame, steps, n: int, hull: KnownHull | None = None) -> pd.DataFrame:
+    "The `n` predicted rows that failed a prediction-stage step latest (then closest to the hull), with `failed_step`."
+    d = _depth(pred, steps); miss = pred.assign(depth=d)[d < len(steps)]
+    if not len(miss) or not n: return miss.iloc[:0].assign(failed_step="", e_above_hull_est=np.zeros(0))
+    miss = add_hull(miss.sort_values(["depth", "hform_pred"], ascending=[False, True], kind="stable").head(n), hull)
+    return miss.assign(failed_step=[steps[k].name for k in miss.depth]).sort_values(["depth", "e_above_hull_est"], ascending=[False, True], kind="stable")
+
+def screen_stages(df: pd.DataFrame, cfg: ScreenConfig = ScreenConfig(), predict: Predictor | None = None, known: set[str] | None = None,
+                  hull: KnownHull | None = None, runners: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    "`screen_table`'s survivors and report, plus up to `runners` runners-up (see `runners_up`)."
+    steps = screen_steps(cfg); df = add_screen_columns(df, known)
+    k = next((i for i, f in enumerate(steps) if f.column in PRED_COLUMNS and f.column not in df), len(steps))
+    kept, rep = funnel(df, steps[:k]); pred = add_predictions(kept, predict)        # predict only what survived the cheap steps
+    kept, rest = funnel(pred, steps[k:]); rep = pd.concat([rep, rest.iloc[1:]], ignore_index=True)
+    return rank_candidates(add_hull(kept, hull)), rep, runners_up(pred, steps[k:], runners, hull)
+
 def screen_table(df: pd.DataFrame,                   # generated rows (`sample.SCHEMA`), e.g. one Parquet part
                  cfg: ScreenConfig = ScreenConfig(),
                  predict: Predictor | None = None,   # None: the kit's property models
@@ -196,24 +220,21 @@ def screen_table(df: pd.DataFrame,                   # generated rows (`sample.S
                  hull: KnownHull | None = None,      # None: the hull of all MP-20 crystals
                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     "Funnel survivors (with predictions and `e_above_hull_est`, ranked) and the report: the count after each step."
-    steps = screen_steps(cfg); df = add_screen_columns(df, known)
-    k = next((i for i, f in enumerate(steps) if f.column in PRED_COLUMNS and f.column not in df), len(steps))
-    kept, rep = funnel(df, steps[:k])                                   # predict only what survived the cheap steps
-    if k < len(steps):
-        kept, rest = funnel(add_predictions(kept, predict), steps[k:]); rep = pd.concat([rep, rest.iloc[1:]], ignore_index=True)
-    if "hform_pred" not in kept: kept = add_predictions(kept, predict)  # prediction steps skipped: still rank by them
-    return rank_candidates(add_hull(kept, hull)), rep
+    kept, rep, _ = screen_stages(df, cfg, predict, known, hull); return kept, rep
 
 # %% ../nbs/07_screening.ipynb #373309f1
 def _write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
     "Write `path` through a hidden temporary file and an atomic rename."
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}"); write(tmp); os.replace(tmp, path); return path
 
+RUNNERS_PER_PART = 100   # runners-up kept per part (for filling a validation when the funnel leaves too few)
+
 def screen_part(part, cand_dir, k: int, cfg: ScreenConfig = ScreenConfig(), predict: Predictor | None = None) -> pd.DataFrame:
-    "Screen one Parquet part of a run into `cand_dir/part-k.parquet` and `report-k.csv`; returns the report (read back if done before)."
+    "Screen one Parquet part of a run into `cand_dir/part-k.parquet`, `runners-k.parquet` and `report-k.csv`; returns the report."
     cand_dir = Path(cand_dir); rp, cp = cand_dir / f"report-{k:05d}.csv", cand_dir / f"part-{k:05d}.parquet"
-    if rp.exists() and cp.exists(): return pd.read_csv(rp, keep_default_na=False)
-    kept, rep = screen_table(pd.read_parquet(part), cfg, predict)
+    if rp.exists() and cp.exists(): return pd.read_csv(rp, keep_default_na=False)      # done before
+    kept, rep, ru = screen_stages(pd.read_parquet(part), cfg, predict, runners=RUNNERS_PER_PART)
+    _write_atomic(cand_dir / f"runners-{k:05d}.parquet", lambda p: pq.write_table(pa.Table.from_pandas(ru, preserve_index=False), p))
     _write_atomic(cp, lambda p: pq.write_table(pa.Table.from_pandas(kept, preserve_index=False), p))
     _write_atomic(rp, lambda p: rep.to_csv(p, index=False)); return rep      # the report last: it marks the part done
 
@@ -295,13 +316,16 @@ def funnel_figure(rep: pd.DataFrame, title: str = "") -> "go.Figure":
 
 # %% ../nbs/07_screening.ipynb #6815dfdb
 def write_results(out: Path, rep: pd.DataFrame, cand_parts: list[Path]) -> None:
-    "Write the merged funnel (`funnel.csv`, `.md`, `.html`) and the ranked survivors (`candidates.parquet`) into `out`."
+    "Write the merged funnel (`funnel.csv`, `.md`, `.html`), the ranked survivors (`candidates.parquet`) and `runners_up.parquet` into `out`."
     _write_atomic(out / "funnel.csv", lambda p: rep.to_csv(p, index=False))
     _write_atomic(out / "funnel.md", lambda p: p.write_text(funnel_markdown(rep)))
     _write_atomic(out / "funnel.html", lambda p: funnel_figure(rep, f"screening funnel: {out.name}").write_html(p, include_plotlyjs=True))
     frames = [t for t in (pd.read_parquet(c) for c in cand_parts) if len(t)]
     cands = rank_candidates(pd.concat(frames, ignore_index=True)) if frames else pd.read_parquet(cand_parts[0])
     _write_atomic(out / "candidates.parquet", lambda p: pq.write_table(pa.Table.from_pandas(cands, preserve_index=False), p))
+    runs = [t for t in (pd.read_parquet(c.with_name("runners" + c.name[4:])) for c in cand_parts if c.with_name("runners" + c.name[4:]).exists()) if len(t)]
+    ru = pd.concat(runs, ignore_index=True).sort_values(["depth", "e_above_hull_est"], ascending=[False, True], kind="stable") if runs else cands.iloc[:0]
+    _write_atomic(out / "runners_up.parquet", lambda p: pq.write_table(pa.Table.from_pandas(ru, preserve_index=False), p))
 
 def candidates_figure(cands: pd.DataFrame, title: str = "") -> "go.Figure":
     "Predicted h_form against predicted Ms of the candidates, coloured by the estimated energy above the hull."
@@ -331,6 +355,7 @@ def add_screen_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--hform-model", default="hform", help="h_form model: 'hform' (shipped) or a checkpoint path")
     p.add_argument("--ms-model", default="ms", help="Ms model: 'ms' (shipped) or a checkpoint path")
     p.add_argument("--top", type=int, default=20, help="finalists (closest to the known hull) to relax and write DFT inputs for")
+    p.add_argument("--no-fill", action="store_true", help="validate only funnel survivors, even when fewer than --top (default: fill up with runners-up)")
     p.add_argument("--no-relax", action="store_true", help="stop after the funnel: no CHGNet relaxation, no DFT inputs")
     p.add_argument("--fmax", type=float, default=None, help="relaxation force threshold, eV/Å (default: validate.ValidateConfig's)")
     p.add_argument("--relax-steps", type=int, default=None, help="relaxation step limit (default: validate.ValidateConfig's)")
@@ -360,12 +385,21 @@ def finalists(cands: pd.DataFrame, top: int) -> tuple[list, list[str]]:
     t = cands.head(top)
     return generated_structures(t), [f"{r:03d}-{f}-{i:07d}" for r, f, i in zip(t["rank"], t.formula, t["index"])]
 
+def pick_finalists(cands: pd.DataFrame, top: int, runners: pd.DataFrame | None = None) -> tuple[list, list[str], pd.DataFrame]:
+    "`finalists`, filled up to `top` with runners-up (named `nm<k>-<formula>-<index>`), and a table saying which is which."
+    structs, names = finalists(cands, top); t = cands.head(top).assign(kind="candidate", failed_step="")
+    if runners is not None and len(t) < top:
+        r = runners.head(top - len(t)).assign(kind="runner-up"); t = pd.concat([t, r], ignore_index=True); structs += generated_structures(r)
+        names += [f"nm{k + 1:02d}-{f}-{i:07d}" for k, (f, i) in enumerate(zip(r.formula, r["index"]))]
+    return structs, names, t.assign(name=names)[["name", "kind", "failed_step", "run_id", "index", "formula", *PRED_COLUMNS, "e_above_hull_est"]]
+
 VAL_SUMMARY = ["status", "success", "hform", "ms_tesla", "e_hull"]   # CHGNet results copied into the DFT manifest
 
-def validate_finalists(cands: pd.DataFrame, out: Path, top: int, cfg=None, progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+def validate_finalists(cands: pd.DataFrame, out: Path, top: int, cfg=None, progress: bool = True, runners: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     "Relax the `top` candidates with CHGNet into `out/validate/`; DFT inputs of every relaxed one into `out/dft/` (manifest with CHGNet results)."
     from diffcrysgen.validate import ValidateConfig, relaxed_structures, validate, write_dft_inputs
-    structs, names = finalists(cands, top)
+    structs, names, table = pick_finalists(cands, top, runners)
+    _write_atomic(out / "finalists.csv", lambda p: table.to_csv(p, index=False))
     res = validate(structs, names, out / "validate", cfg or ValidateConfig(), progress=progress); relaxed = relaxed_structures(out / "validate")
     done = [n for n in names if n in relaxed]                          # a failed relaxation gets no DFT inputs
     man = write_dft_inputs([relaxed[n] for n in done], done, out / "dft").merge(res[["name", *VAL_SUMMARY]], on="name", how="left")
@@ -388,8 +422,12 @@ def run_screen(args: argparse.Namespace) -> Path:
     print(f"{out}\n{format_funnel(rep)}\n{len(cands):,} candidates in {out / 'candidates.parquet'}, ranked by estimated energy above the MP-20 hull")
     if len(cands): print(cands[CAND_COLUMNS].head(10).to_string(index=False, float_format=fmt))
     if args.no_relax: print("validation: skipped (--no-relax)"); return out
-    if not len(cands): print("validation: no candidates to relax; loosen the funnel (e.g. --skip ternary,spacegroup)"); return out
-    cfg = _validate_config(args); res, man = validate_finalists(cands, out, args.top, cfg, progress=not args.quiet)
+    runners = None if args.no_fill else pd.read_parquet(out / "runners_up.parquet")
+    if len(cands) < args.top and runners is not None and len(runners):
+        print(f"the funnel left {len(cands)} candidate(s): filling the validation with up to {args.top - len(cands)} runners-up "
+              f"(named nm…; crystals that failed a late step, listed in {out / 'finalists.csv'}; --no-fill to turn off)")
+    if not len(cands) and (runners is None or not len(runners)): print("validation: nothing to relax; loosen the funnel (e.g. --skip ternary,spacegroup)"); return out
+    cfg = _validate_config(args); res, man = validate_finalists(cands, out, args.top, cfg, progress=not args.quiet, runners=runners)
     from diffcrysgen.validate import summarise
     print(f"validation of the top {len(res)} with CHGNet {cfg.model} (fmax {cfg.fmax} eV/Å, ≤ {cfg.steps} FIRE steps) in {out / 'validate'}:")
     print(res[VAL_COLUMNS].to_string(index=False, float_format=fmt)); print(summarise(res, cfg).to_string(index=False, float_format=fmt))

@@ -167,7 +167,8 @@ def check_init_from(path, data: dict) -> dict:
 def load_init_weights(net: EDMPrecond, path) -> None:
     "Load a checkpoint's (EMA) weights into `net`; only condition layers may be missing (they start at zero)."
     ck = read_checkpoint(path); w = ck.get("ema", ck.get("model"))
-    missing, unexpected = net.load_state_dict(w, strict=False)
+    try: missing, unexpected = net.load_state_dict(w, strict=False)
+    except RuntimeError as e: raise ValueError(f"init_from {path}: architecture differs ({str(e).splitlines()[-1].strip()[:120]}); match channels/blocks/emb_dim/attn_heads") from None
     new = [k for k in missing if not (k.startswith("model.cond_embed.") or k in ("cond_mean", "cond_std"))]
     if new or unexpected: raise ValueError(f"init_from {path}: architecture differs (missing {new[:3]}, unexpected {unexpected[:3]}); match channels/blocks/emb_dim/attn_heads")
 
