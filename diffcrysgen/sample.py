@@ -122,7 +122,7 @@ def decode_samples(x: torch.Tensor, scaler: IRCRScaler, thresholds: DecodeThresh
 # %% ../nbs/04_sample.ipynb #813c276d
 def sample_table(net: EDMPrecond, scaler: IRCRScaler, indices, seed: int, cfg: SamplerConfig = SamplerConfig(),
                  thresholds: DecodeThresholds = DecodeThresholds(), analysis: AnalysisConfig = AnalysisConfig(),
-                 target: Target | None = None, conditions: dict[str, ConditionRange] | None = None, guidance: float = 2.0) -> pd.DataFrame:
+                 target: Target | None = None, conditions: dict[str, ConditionRange] | None = None, guidance: float = 4.0) -> pd.DataFrame:
     "Sample, decode and analyse crystals `indices`: one row each (failed decodes included), with index, seed (and property targets)."
     known = None if target is None else scaled_known(target, scaler, net.sigma_data.device)
     T = sample_targets(conditions, dict(cond_names=net.cond_names, cond_quantiles=net.cond_quantiles), indices, seed) if conditions else None
@@ -141,7 +141,7 @@ def sha256_file(path, block: int = 1 << 20) -> str:
 
 def run_spec(n: int, seed: int, chunk_size: int, cfg: SamplerConfig, checkpoint, thresholds: DecodeThresholds,
              analysis: AnalysisConfig, write_cifs: bool, target: Target | None = None,
-             conditions: dict[str, ConditionRange] | None = None, guidance: float = 2.0) -> dict:
+             conditions: dict[str, ConditionRange] | None = None, guidance: float = 4.0) -> dict:
     "What fixes the rows of a run (and must match to resume it), with its id."
     spec = dict(format="diffcrysgen-samples-v1", n=int(n), seed=int(seed), chunk_size=int(chunk_size), sampler=asdict(cfg),
                 thresholds=asdict(thresholds), analysis=asdict(analysis), write_cifs=bool(write_cifs), checkpoint_sha256=sha256_file(checkpoint))
@@ -197,7 +197,7 @@ def _chunk(net, scaler, spec: dict, k: int, batch_size: int, out: Path, bar=None
     cfg, th, an = SamplerConfig(**spec["sampler"]), DecodeThresholds(**spec["thresholds"]), AnalysisConfig(**spec["analysis"])
     for s in range(lo, hi, batch_size):
         frames.append(sample_table(net, scaler, range(s, min(s + batch_size, hi)), spec["seed"], cfg, th, an, target_from_dict(spec.get("target")),
-                                   ranges_from_list(spec.get("conditions", [])), spec.get("guidance", 2.0)))
+                                   ranges_from_list(spec.get("conditions", [])), spec.get("guidance", 4.0)))
         if bar is not None: bar.update(len(frames[-1]))
     df = pd.concat(frames, ignore_index=True); df.insert(0, "run_id", spec["run_id"])
     if spec["write_cifs"]:
@@ -222,7 +222,7 @@ def generate(n: int,                                   # crystals in the run
              progress: bool = True,
              target: Target | None = None,             # hold these elements (or this exact formula) fixed: `inpaint.parse_target`
              conditions=None,                          # property ranges, e.g. ["Ms>=1", "hform<=-0.2"] (needs a conditioned checkpoint)
-             guidance: float = 2.0) -> Path:           # classifier-free guidance scale w (0: unconditional, 1: conditional)
+             guidance: float = 4.0) -> Path:           # classifier-free guidance scale w (0: unconditional, 1: conditional)
     "Generate, decode and analyse `n` crystals into a chunked Parquet run folder, resuming an interrupted one."
     ranges = merge_ranges(parse_condition(c) if isinstance(c, str) else c for c in (conditions or []))
     ck = checkpoint_path(checkpoint, conditioned=bool(ranges)); spec = run_spec(n, seed, chunk_size, cfg, ck, thresholds, analysis, write_cifs, target, ranges, guidance)
@@ -340,7 +340,7 @@ def add_sample_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--formula", default=None, help="exact cell content to generate, e.g. Fe2CoB (inpaints element and site rows)")
     p.add_argument("--condition", action="append", default=[], metavar="RANGE",
                    help="property range, e.g. 'Ms>=1', 'hform<=-0.2', '-1<=hform<=-0.2' (repeatable; default checkpoint: data/checkpoints/mp20-edm-cond.pt)")
-    p.add_argument("--guidance", type=float, default=2.0, help="classifier-free guidance scale (0: unconditional, 1: conditional, >1: stronger)")
+    p.add_argument("--guidance", type=float, default=4.0, help="classifier-free guidance scale (0: unconditional, 1: conditional, >1: stronger)")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads in this process (0: torch's default, one per core)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
