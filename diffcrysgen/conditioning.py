@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from .data import kit_splits
+from .conditions import ConditionRange, condition_hits, merge_ranges, parse_condition
 from .inpaint import parse_target, matches_target
 from .sample import FAST, SamplerConfig, default_checkpoint, generate, generated_structures, read_generated
 
@@ -26,9 +27,12 @@ class DoubleTarget:
     @property
     def conditions(self) -> list[str]: return [f"hform<={self.hform_max:g}", f"Ms>={self.ms_min:g}"]
 
+    @property
+    def ranges(self) -> dict[str, ConditionRange]: return merge_ranges(parse_condition(c) for c in self.conditions)
+
 def meets(hform, ms, t: DoubleTarget = DoubleTarget()) -> np.ndarray:
     "Whether each (h_form, Ms) pair meets both targets (NaN never does)."
-    return (np.asarray(hform, float) <= t.hform_max) & (np.asarray(ms, float) >= t.ms_min)
+    return condition_hits(pd.DataFrame(dict(hform_pred=np.asarray(hform, float), ms_pred=np.asarray(ms, float))), t.ranges)
 
 def training_rate(t: DoubleTarget = DoubleTarget(), split: str = "train") -> dict:
     "Share of the kit's split (true MP-20 labels) meeting both targets."

@@ -289,8 +289,10 @@ def summarise(out_dir) -> dict:
     spec = json.loads((Path(out_dir) / "run.json").read_text())["spec"]; target = target_from_dict(spec.get("target"))
     ranges = ranges_from_list(spec.get("conditions", [])); hits = _hit_counter(ranges)
     tot, formulas, cs, sg = Counter(n=0, decoded=0, valid=0, on_target=0, meets_conditions=0), set(), Counter(), Counter()
+    cols = ["decode_error", "valid", "formula", "crystal_system", "spacegroup", "spacegroup_symbol", "species"]
+    if hits is not None: cols += ["run_id", "index", "n_sites", "frac_coords", "a", "b", "c", "alpha", "beta", "gamma"]   # for the property models
     for p in sorted(Path(out_dir).glob("part-*.parquet")):
-        t = pd.read_parquet(p)
+        t = pd.read_parquet(p, columns=cols)
         v = t[t.valid]; tot.update(n=len(t), decoded=int((t.decode_error == "").sum()), valid=len(v))
         if target is not None: tot.update(on_target=int(matches_target(v.species, target).sum()))
         if hits is not None: tot.update(meets_conditions=hits(v))

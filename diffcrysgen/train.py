@@ -143,9 +143,10 @@ def _start(cfg: TrainConfig, data: dict, dev: torch.device) -> dict:
             raise ValueError(f"resume {run}: checkpoint architecture {ck['model_args']} differs from this run's {want}; match it or start a new run")
     else: run = new_run_dir(cfg) if _dist()[0] == 0 else None; ck = None
     torch.manual_seed(cfg.seed)
-    sd = ck["model_args"]["sigma_data"] if ck is not None else check_init_from(cfg.init_from, data)["model_args"]["sigma_data"] if cfg.init_from else data["sigma_data"]
+    init = check_init_from(cfg.init_from, data) if cfg.init_from and ck is None else None
+    sd = (ck or init or {"model_args": {"sigma_data": data["sigma_data"]}})["model_args"]["sigma_data"]
     net = build_denoiser(model_args_of(cfg.unet(), sd, data.get("cond"))).to(dev)
-    if cfg.init_from and ck is None: load_init_weights(net, cfg.init_from)
+    if init is not None: load_init_weights(net, init, cfg.init_from)
     ema = copy.deepcopy(net).requires_grad_(False)
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
     gen = torch.Generator(device=dev).manual_seed(cfg.seed + 1000 * _dist()[0])
@@ -164,9 +165,9 @@ def check_init_from(path, data: dict) -> dict:
         raise ValueError(f"init_from {path}: its IRCR scaler differs from this run's data (other split or dataset); fine-tune on the data it was trained on")
     return ck
 
-def load_init_weights(net: EDMPrecond, path) -> None:
-    "Load a checkpoint's (EMA) weights into `net`; only condition layers may be missing (they start at zero)."
-    ck = read_checkpoint(path); w = ck.get("ema", ck.get("model"))
+def load_init_weights(net: EDMPrecond, ck: dict, path) -> None:
+    "Load the (EMA) weights of checkpoint `ck` (read from `path`) into `net`; only condition layers may be missing (they start at zero)."
+    w = ck.get("ema", ck.get("model"))
     try: missing, unexpected = net.load_state_dict(w, strict=False)
     except RuntimeError as e: raise ValueError(f"init_from {path}: architecture differs ({str(e).splitlines()[-1].strip()[:120]}); match channels/blocks/emb_dim/attn_heads") from None
     new = [k for k in missing if not (k.startswith("model.cond_embed.") or k in ("cond_mean", "cond_std"))]
