@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 TORCH := torch==2.13.0
 
-.PHONY: install demo test export clean-nbs figures bench-conditioning properties mp20-table
+.PHONY: install demo test export clean-nbs figures bench-conditioning bench-sample bench-train properties mp20-table
 
 $(STAMP): setup.py settings.ini
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -47,6 +47,16 @@ figures: install
 ## Issue #8's measurement: double-target hit rates unconditional vs conditioned, and inpainting accuracy (README table).
 bench-conditioning: install
 	$(PY) bench/conditioning.py
+
+## Issue #4's and #3's measurements side by side with the reference (PyPI diffcrysgen 0.1.1 in bench/.venv-ref, made
+## by bench/ref_env.sh): sampling ~30 min (100k crystals for the memory and projection rows), training step ~5 min.
+bench-sample: install
+	bash bench/ref_env.sh
+	$(PY) bench/sample_throughput.py --n 1024 --batch-size 256 --quality-n 1000 --rss 10000 100000 --dask-n 4096 \
+	    --json bench/results/sample_throughput-$$(date +%Y%m%d-%H%M%S).json | tee bench/results/sample_throughput.md
+bench-train: install
+	bash bench/ref_env.sh
+	$(PY) bench/train_throughput.py --steps 20 --warmup 5 --repeats 3 --compile --flops | tee bench/results/train_throughput.md
 
 ## Retrain the shipped property models (~12 + 5 min on one thread); the last cell checks them against the shipped ones.
 PROP_ARGS := -p epochs 300 -p patience 40 -p plateau 15 -p batch_size 64 -p lr 0.001 -p weight_decay 0.0001 -p loss l1 -p augment True -p seed 0 -p max_train 0 -p threads 1

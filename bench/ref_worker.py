@@ -74,10 +74,12 @@ def stand_in_scaler(n_rows=96, seed=0):
 
 def mode_train(a):
     torch.manual_seed(0)
-    model = build_model()
+    dev = torch.device(a.device)
+    model = build_model().to(dev)
     model.train()
     opt = torch.optim.Adam(model.parameters(), lr=5e-4)
-    x = torch.rand(a.batch_size, N_CHANNELS, N_FEATURES) * 2 - 1  # values in [-1, 1]
+    x = (torch.rand(a.batch_size, N_CHANNELS, N_FEATURES) * 2 - 1).to(dev)  # values in [-1, 1]
+    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
 
     def step():
         opt.zero_grad(set_to_none=True)
@@ -88,10 +90,12 @@ def mode_train(a):
 
     for _ in range(a.warmup):
         step()
+    sync()
     t0 = time.perf_counter()
     for _ in range(a.steps):
         loss = step()
-    loss.item()  # sync (CPU ops are synchronous anyway)
+    loss.item()
+    sync()
     dt = time.perf_counter() - t0
     return {
         "impl": "reference",
@@ -104,8 +108,21 @@ def mode_train(a):
         "steps": a.steps,
         "warmup": a.warmup,
         "threads": torch.get_num_threads(),
+        "device": str(dev),
         "torch": torch.__version__,
     }
+
+
+def mode_flops(a):
+    """FLOPs of one forward + backward of the reference denoiser, per sample (torch.utils.flop_counter)."""
+    from torch.utils.flop_counter import FlopCounterMode
+    torch.manual_seed(0)
+    net = build_model().denoise_fn_D
+    x = torch.randn(64, N_CHANNELS, N_FEATURES, requires_grad=True)
+    with FlopCounterMode(display=False) as fc:
+        net(x, torch.rand(64) + 0.1).sum().backward()
+    return {"impl": "reference", "mode": "flops", "mflop_per_sample": fc.get_total_flops() / 64 / 1e6,
+            "params": count_params(net.denoise_fn_F)}
 
 
 def mode_sample(a):
@@ -134,14 +151,15 @@ def mode_sample(a):
         ref_model.Precond.forward = counting_forward
         try:
             with contextlib.redirect_stdout(sys.stderr):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 gen = ref_sampler.generate_samples(num_samples=a.n, batch_size=a.batch_size,
                                                    model_path=model_path)
-                dt_sample = time.perf_counter() - t0
+                dt_sample, cpu_sample = time.perf_counter() - t0, time.process_time() - c0
         finally:
             ref_model.Precond.forward = orig_forward
         result.update({
             "sample_s": dt_sample,
+            "sample_cpu_s": cpu_sample,   # CPU seconds of this process, all threads
             "sample_structures_per_s": a.n / dt_sample,
             "network_calls": calls["n"],
             "network_calls_per_batch": calls["n"] / int(np.ceil(a.n / a.batch_size)),
@@ -153,11 +171,12 @@ def mode_sample(a):
         np.save(npy, gen)
         csv = os.path.join(tmp, "generated_material_data.csv")
         with contextlib.redirect_stdout(sys.stderr):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             df = ref_analyze.analyze_ircr_data(npy, output_csv=csv)
-            dt_an = time.perf_counter() - t0
+            dt_an, cpu_an = time.perf_counter() - t0, time.process_time() - c0
         result.update({
             "analysis_s": dt_an,
+            "analysis_cpu_s": cpu_an,
             "analysis_structures_per_s": a.n / dt_an,
             "analysis_ms_per_structure": 1000 * dt_an / a.n,
             "analysis_rows": int(len(df)),  # structures analysed without an exception
@@ -175,13 +194,15 @@ def main(argv=None):
     t.add_argument("--steps", type=int, default=30)
     t.add_argument("--warmup", type=int, default=5)
     t.add_argument("--threads", type=int, default=2)
+    t.add_argument("--device", default="cpu")
     s = sub.add_parser("sample")
     s.add_argument("--n", type=int, default=32)
     s.add_argument("--batch-size", type=int, default=32)
     s.add_argument("--threads", type=int, default=2)
+    sub.add_parser("flops").add_argument("--threads", type=int, default=2)
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
-    out = mode_train(a) if a.mode == "train" else mode_sample(a)
+    out = {"train": mode_train, "sample": mode_sample, "flops": mode_flops}[a.mode](a)
     print(json.dumps(out), flush=True)
 
 

@@ -14,11 +14,11 @@ from pymatgen.core import Element
 from .ircr import N_GEN, IRCRScaler, sigma_data_of
 from .data import (IRCR_LIMITS, PAPER_FUNNEL, SPLITS, TRAINING_FILTERS, data_dir, encode_table, funnel,
                               kit_splits, load_mp20, roundtrip_ok)
+from .analysis import crystal_systems
 from .sample import SamplerConfig, default_checkpoint, generate, summarise, format_summary, add_sample_arguments, run_sample
 
 # %% auto #0
-__all__ = ['COMMANDS', 'CRYSTAL_SYSTEMS', 'STEP_SETS', 'Command', 'register', 'build_parser', 'lazy', 'main', 'crystal_systems',
-           'table_summary', 'funnel_text']
+__all__ = ['COMMANDS', 'STEP_SETS', 'Command', 'register', 'build_parser', 'lazy', 'main', 'table_summary', 'funnel_text']
 
 # %% ../nbs/10_cli.ipynb #80d995cd
 @dataclass(frozen=True)
@@ -63,15 +63,6 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:                               # `diffcrysgen data | head`: the reader left early
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()); return 1
 
-# %% ../nbs/10_cli.ipynb #9d8a4a63
-CRYSTAL_SYSTEMS = ("unknown", "triclinic", "monoclinic", "orthorhombic", "tetragonal", "trigonal", "hexagonal", "cubic")
-_SG_FIRST = np.array([1, 3, 16, 75, 143, 168, 195, 231])   # first space-group number of each system, then the end
-
-def crystal_systems(spacegroup: np.ndarray) -> np.ndarray:
-    "Crystal-system name of each international space-group number (outside 1–230: 'unknown')."
-    k = np.searchsorted(_SG_FIRST, np.asarray(spacegroup, int), side="right")
-    return np.array(CRYSTAL_SYSTEMS, dtype=object)[np.where(k == len(_SG_FIRST), 0, k)]
-
 # %% ../nbs/10_cli.ipynb #461ef259
 def _counts(s: pd.Series, total: int) -> str:
     "'label: n (p %)' pairs of a value_counts series."
@@ -92,7 +83,7 @@ def table_summary(df: pd.DataFrame, top: int = 8) -> str:
         + ", ".join(f"{sym[z]} {c:,}" for z, c in per_el.head(top).items()),
         "elements per crystal: " + _counts(arity, n),
         f"sites per cell (median {int(df.num_sites.median())}): " + _counts(sites.value_counts(sort=False).loc[lambda s: s > 0], n),
-        "crystal systems: " + _counts(pd.Series(crystal_systems(df.spacegroup)).value_counts(), n)])
+        "crystal systems: " + _counts(pd.Series(crystal_systems(df.spacegroup)).replace("", "unknown").value_counts(), n)])   # 0: no positions
 
 # %% ../nbs/10_cli.ipynb #be395f54
 STEP_SETS = {"paper": PAPER_FUNNEL, "ircr": IRCR_LIMITS, "training": TRAINING_FILTERS}

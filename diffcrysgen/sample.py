@@ -23,10 +23,11 @@ from .conditions import (ConditionRange, Guided, merge_ranges, parse_condition, 
                                     ranges_from_list, condition_hits)
 
 # %% auto #0
-__all__ = ['FAST', 'SCHEMA', 'default_checkpoint', 'checkpoint_path', 'karras_sigmas', 'sample_generators', 'randn_per_sample',
-           'edm_sampler', 'SamplerConfig', 'sample_scaled', 'decode_samples', 'sample_table', 'sha256_file', 'run_spec',
-           'new_out_dir', 'open_run', 'write_part', 'read_generated', 'generate', 'generated_arrays',
-           'generated_structures', 'summarise', 'format_summary', 'add_sample_arguments', 'run_sample']
+__all__ = ['PRECISIONS', 'SOLVERS', 'FAST', 'TURBO', 'SCHEMA', 'default_checkpoint', 'checkpoint_path', 'karras_sigmas',
+           'sample_generators', 'randn_per_sample', 'denoiser_fn', 'edm_sampler', 'dpm_solver_2m', 'SamplerConfig',
+           'sample_scaled', 'decode_samples', 'sample_table', 'sha256_file', 'run_spec', 'new_out_dir', 'open_run',
+           'write_part', 'read_generated', 'generate', 'generated_arrays', 'generated_structures', 'local_cluster',
+           'summarise', 'format_summary', 'add_sample_arguments', 'sampler_config', 'run_sample']
 
 # %% ../nbs/04_sample.ipynb #768d4270
 def default_checkpoint(conditioned: bool = False) -> Path:
@@ -62,15 +63,28 @@ def randn_per_sample(generators: list[torch.Generator], shape: tuple, device="cp
     return torch.stack([torch.randn(shape, generator=g, dtype=torch.float64) for g in generators]).to(device)
 
 # %% ../nbs/04_sample.ipynb #cf69c806
+PRECISIONS = ("fp32", "bf16")
+
+def denoiser_fn(net: torch.nn.Module, precision: str = "fp32"):
+    "D(x, σ) for float64 sampler states: the network runs in float32 (or bfloat16 autocast) and returns float64."
+    if precision not in PRECISIONS: raise ValueError(f"precision {precision!r}: use one of {', '.join(PRECISIONS)}")
+    def D(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
+            return net(x.float(), t.float()).to(torch.float64)
+    return D
+
+def _holder(known, randn):
+    "x ↦ x with the `known` = (mask, values) entries reset to value + σ·noise (identity without `known`)."
+    return (lambda x, t: x) if known is None else (lambda x, t: torch.where(known[0], known[1] + t * randn(x), x))
+
 @torch.no_grad()
 def edm_sampler(net: EDMPrecond, latents: torch.Tensor, sigmas: torch.Tensor, S_churn: float = 0.0, S_min: float = 0.0,
                 S_max: float = float("inf"), S_noise: float = 1.0, generators: list | None = None,
-                known: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
+                known: tuple[torch.Tensor, torch.Tensor] | None = None, precision: str = "fp32") -> torch.Tensor:
     "EDM Alg. 2: denoise unit-variance `latents` (B, 3, 136) along `sigmas` (ending at 0); churn noise from `generators`; entries `known` = (mask, values) held fixed."
-    t_steps = sigmas.to(torch.float64).to(latents.device); N = len(t_steps) - 1
-    D = lambda x, t: net(x.float(), t.float()).to(torch.float64)
+    t_steps = sigmas.to(torch.float64).to(latents.device); N = len(t_steps) - 1; D = denoiser_fn(net, precision)
     randn = lambda x: randn_per_sample(generators, x.shape[1:], x.device) if generators else torch.randn_like(x)
-    hold = (lambda x, t: x) if known is None else (lambda x, t: torch.where(known[0], known[1] + t * randn(x), x))   # replacement guidance
+    hold = _holder(known, randn)                                                   # replacement guidance
     x_next = hold(latents.to(torch.float64) * t_steps[0], t_steps[0])
     for i, (t_cur, t_next) in enumerate(zip(t_steps[:-1], t_steps[1:])):
         x_cur = x_next
@@ -85,11 +99,32 @@ def edm_sampler(net: EDMPrecond, latents: torch.Tensor, sigmas: torch.Tensor, S_
         x_next = hold(x_next, t_next)
     return x_next
 
+# %% ../nbs/04_sample.ipynb #d03177f1
+@torch.no_grad()
+def dpm_solver_2m(net: EDMPrecond, latents: torch.Tensor, sigmas: torch.Tensor, generators: list | None = None,
+                  known: tuple[torch.Tensor, torch.Tensor] | None = None, precision: str = "fp32") -> torch.Tensor:
+    "DPM-Solver++(2M): denoise unit-variance `latents` (B, 3, 136) along `sigmas` (ending at 0), one network call per level."
+    t_steps = sigmas.to(torch.float64).to(latents.device); D = denoiser_fn(net, precision)
+    hold = _holder(known, lambda x: randn_per_sample(generators, x.shape[1:], x.device) if generators else torch.randn_like(x))
+    x, prev = hold(latents.to(torch.float64) * t_steps[0], t_steps[0]), None
+    for i, (t_cur, t_next) in enumerate(zip(t_steps[:-1], t_steps[1:])):
+        d = D(x, t_cur)
+        if t_next == 0: x = d                                                       # last step: the denoised estimate
+        else:
+            h = (t_cur / t_next).log()
+            r = None if prev is None else (t_steps[i - 1] / t_cur).log() / h
+            d2 = d if prev is None else (1 + 1 / (2 * r)) * d - prev / (2 * r)      # second order from the previous call
+            x = (t_next / t_cur) * x - torch.expm1(-h) * d2
+        x, prev = hold(x, t_next), d
+    return x
+
 # %% ../nbs/04_sample.ipynb #9eab45eb
+SOLVERS = ("heun", "dpm2m")
+
 @dataclass
 class SamplerConfig:
     "Noise schedule and stepper; defaults are the paper's (100 Heun steps with churn: 199 network calls)."
-    steps: int = 100                 # σ levels before σ = 0; 2·steps − 1 network calls
+    steps: int = 100                 # σ levels before σ = 0; heun: 2·steps − 1 network calls, dpm2m: steps
     sigma_min: float = 0.002
     sigma_max: float = 80.0
     rho: float = 7.0                 # EDM Eq. 5 curvature
@@ -97,15 +132,28 @@ class SamplerConfig:
     S_min: float = 0.0               # churn only for σ in [S_min, S_max]
     S_max: float = float("inf")
     S_noise: float = 1.0             # scale of the churn noise
+    solver: str = "heun"             # "heun": EDM Alg. 2 (churn allowed); "dpm2m": DPM-Solver++(2M) (deterministic)
+    precision: str = "fp32"          # network arithmetic: "fp32" or "bf16" (autocast; the sampler state stays float64)
+
+    def __post_init__(self):
+        if self.solver not in SOLVERS: raise ValueError(f"solver {self.solver!r}: use one of {', '.join(SOLVERS)}")
+        if self.precision not in PRECISIONS: raise ValueError(f"precision {self.precision!r}: use one of {', '.join(PRECISIONS)}")
+        if self.solver == "dpm2m" and self.S_churn: raise ValueError("S_churn applies to the heun solver only; dpm2m is deterministic: set S_churn=0")
+        if self.steps < 1: raise ValueError(f"steps {self.steps}: need at least 1")
 
     @property
-    def network_calls(self) -> int: return 2 * self.steps - 1
+    def network_calls(self) -> int: return 2 * self.steps - 1 if self.solver == "heun" else self.steps
+
+    def spec(self) -> dict:
+        "The settings as a dict for run ids; solver and precision only when not the defaults (earlier runs keep their ids)."
+        return {k: v for k, v in asdict(self).items() if k not in ("solver", "precision") or v != getattr(SamplerConfig, k)}
 
     def sigmas(self) -> torch.Tensor:
         "The noise schedule of this setting."
         return karras_sigmas(self.steps, self.sigma_min, self.sigma_max, self.rho)
 
 FAST = SamplerConfig(steps=20, S_churn=0.0)   # deterministic Heun, 39 network calls
+TURBO = SamplerConfig(steps=20, S_churn=0.0, solver="dpm2m", precision="bf16")   # 20 network calls in bfloat16
 
 # %% ../nbs/04_sample.ipynb #836c35a4
 def sample_scaled(net: EDMPrecond, indices, seed: int, cfg: SamplerConfig = SamplerConfig(),
@@ -113,7 +161,8 @@ def sample_scaled(net: EDMPrecond, indices, seed: int, cfg: SamplerConfig = Samp
     "Scaled IRCR samples (B, 3, 136) of crystals `indices` of the run seeded `seed`, on the network's device."
     gens = sample_generators(seed, indices); dev = net.sigma_data.device
     latents = randn_per_sample(gens, (N_COMP, N_GEN), dev)                      # the same generators then give the churn noise
-    return edm_sampler(net, latents, cfg.sigmas(), cfg.S_churn, cfg.S_min, cfg.S_max, cfg.S_noise, gens, known)
+    if cfg.solver == "dpm2m": return dpm_solver_2m(net, latents, cfg.sigmas(), gens, known, cfg.precision)
+    return edm_sampler(net, latents, cfg.sigmas(), cfg.S_churn, cfg.S_min, cfg.S_max, cfg.S_noise, gens, known, cfg.precision)
 
 def decode_samples(x: torch.Tensor, scaler: IRCRScaler, thresholds: DecodeThresholds = DecodeThresholds()) -> dict:
     "Flat crystal arrays of scaled samples (B, 3, 136): unscale to IRCR units, then `decode_arrays`."
@@ -141,11 +190,12 @@ def sha256_file(path, block: int = 1 << 20) -> str:
 
 def run_spec(n: int, seed: int, chunk_size: int, cfg: SamplerConfig, checkpoint, thresholds: DecodeThresholds,
              analysis: AnalysisConfig, write_cifs: bool, target: Target | None = None,
-             conditions: dict[str, ConditionRange] | None = None, guidance: float = 4.0) -> dict:
+             conditions: dict[str, ConditionRange] | None = None, guidance: float = 4.0, batch_size: int | None = None) -> dict:
     "What fixes the rows of a run (and must match to resume it), with its id."
-    spec = dict(format="diffcrysgen-samples-v1", n=int(n), seed=int(seed), chunk_size=int(chunk_size), sampler=asdict(cfg),
+    spec = dict(format="diffcrysgen-samples-v1", n=int(n), seed=int(seed), chunk_size=int(chunk_size), sampler=cfg.spec(),
                 thresholds=asdict(thresholds), analysis=asdict(analysis), write_cifs=bool(write_cifs), checkpoint_sha256=sha256_file(checkpoint))
     if target is not None: spec["target"] = target_to_dict(target)           # absent for unconditional runs (their ids stay)
+    if cfg.precision == "bf16": spec["batch_size"] = int(batch_size or 0)       # bf16 rows depend on the batch shape
     if conditions: spec.update(conditions=ranges_to_list(conditions), guidance=float(guidance))
     return spec | dict(run_id=hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12], checkpoint=str(Path(checkpoint).resolve()))
 
@@ -225,7 +275,7 @@ def generate(n: int,                                   # crystals in the run
              guidance: float = 4.0) -> Path:           # classifier-free guidance scale w (0: unconditional, 1: conditional)
     "Generate, decode and analyse `n` crystals into a chunked Parquet run folder, resuming an interrupted one."
     ranges = merge_ranges(parse_condition(c) if isinstance(c, str) else c for c in (conditions or []))
-    ck = checkpoint_path(checkpoint, conditioned=bool(ranges)); spec = run_spec(n, seed, chunk_size, cfg, ck, thresholds, analysis, write_cifs, target, ranges, guidance)
+    ck = checkpoint_path(checkpoint, conditioned=bool(ranges)); spec = run_spec(n, seed, chunk_size, cfg, ck, thresholds, analysis, write_cifs, target, ranges, guidance, batch_size)
     if ranges: _check_conditioned(ck, ranges)
     out = Path(out_dir) if out_dir else new_out_dir(ck)
     done = open_run(out, spec, dict(batch_size=batch_size, device=device, workers=workers, scheduler=scheduler, created=time.strftime("%Y-%m-%dT%H:%M:%S")))
@@ -274,10 +324,18 @@ def _dask_task(out: str, spec: dict, k: int, batch_size: int, device: str, threa
     return len(_chunk(net, scaler, spec, k, batch_size, Path(out)))
 
 # %% ../nbs/04_sample.ipynb #83b9455a
+def local_cluster(workers: int):
+    "A Dask LocalCluster of `workers` single-threaded processes whose malloc is left as glibc's default (fast for torch)."
+    import dask
+    from dask.distributed import LocalCluster
+    os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)                             # not inherited from an earlier nanny either
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+
 def _generate_dask(out: Path, spec: dict, todo: list[int], batch_size: int, device: str, workers: int, scheduler, bar) -> None:
     "Map the missing chunks over a Dask cluster (a given scheduler, or a local one of `workers` processes)."
-    from dask.distributed import Client, LocalCluster, as_completed
-    cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    from dask.distributed import Client, as_completed
+    cluster = None if scheduler else local_cluster(workers)
     with Client(scheduler or cluster) as client:
         futs = [client.submit(_dask_task, str(out), spec, k, batch_size, device, 1 if cluster else 0, key=f"chunk-{spec['run_id']}-{k:05d}", pure=False) for k in todo]
         for fut in as_completed(futs): bar.update(fut.result())
@@ -328,8 +386,11 @@ def add_sample_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     d = SamplerConfig()
     p.add_argument("--n", type=int, default=1000, help="crystals to generate")
     p.add_argument("--out", default=None, help="run folder; resumes the run in it if the settings match (default: a new generated/NNNNN-<checkpoint>)")
-    p.add_argument("--steps", type=int, default=d.steps, help=f"Heun steps (2·steps − 1 network calls; paper: {d.steps})")
-    p.add_argument("--churn", type=float, default=d.S_churn, help=f"S_churn (0: deterministic; paper: {d.S_churn:g})")
+    p.add_argument("--steps", type=int, default=d.steps, help=f"σ levels (heun: 2·steps − 1 network calls, dpm2m: steps; paper: {d.steps})")
+    p.add_argument("--churn", type=float, default=None, help=f"S_churn of the heun solver (0: deterministic; default: the paper's {d.S_churn:g}; dpm2m: 0)")
+    p.add_argument("--solver", choices=SOLVERS, default=d.solver, help="heun: EDM Alg. 2 (the paper's); dpm2m: DPM-Solver++(2M), one network call per step")
+    p.add_argument("--precision", choices=PRECISIONS, default=d.precision, help="network arithmetic: fp32, or bf16 (faster on CPUs with AVX-512 BF16 and on GPUs)")
+    p.add_argument("--fast", action="store_true", help="shorthand for --solver dpm2m --steps 20 --precision bf16 (20 network calls; see bench/sample_throughput.py)")
     p.add_argument("--batch-size", type=int, default=256, help="crystals per network call")
     p.add_argument("--chunk-size", type=int, default=1024, help="crystals per Parquet part")
     p.add_argument("--seed", type=int, default=0, help="run seed (crystal i uses a generator seeded from (seed, i))")
@@ -347,11 +408,17 @@ def add_sample_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
+def sampler_config(args: argparse.Namespace) -> SamplerConfig:
+    "The SamplerConfig of `diffcrysgen sample` options (`--fast`: TURBO; `--churn` defaults to the paper's for heun, 0 for dpm2m)."
+    if args.fast: return TURBO
+    churn = args.churn if args.churn is not None else (SamplerConfig.S_churn if args.solver == "heun" else 0.0)
+    return SamplerConfig(steps=args.steps, S_churn=churn, solver=args.solver, precision=args.precision)
+
 def run_sample(args: argparse.Namespace) -> Path:
     "`diffcrysgen sample`: generate (or resume), then print the run folder and a summary."
     if args.threads: torch.set_num_threads(args.threads)
     target = parse_target(args.elements, args.formula)
-    out = generate(args.n, args.out, SamplerConfig(steps=args.steps, S_churn=args.churn), args.checkpoint, args.seed, args.batch_size,
+    out = generate(args.n, args.out, sampler_config(args), args.checkpoint, args.seed, args.batch_size,
                    args.chunk_size, args.device, args.cif, workers=args.workers, scheduler=args.scheduler, progress=not args.quiet, target=target,
                    conditions=args.condition, guidance=args.guidance)
     print(f"{out}\n{format_summary(summarise(out))}"); return out

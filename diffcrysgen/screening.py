@@ -19,7 +19,7 @@ from pymatgen.analysis.phase_diagram import PDEntry, PhaseDiagram
 from .data import SPLITS, Filter, data_dir, funnel, known_formulas, load_mp20, merge_reports, table_arrays
 from .ircr import lattice_params
 from .analysis import AnalysisConfig, analyse
-from .sample import SCHEMA, generated_structures, new_out_dir, read_generated, sha256_file
+from .sample import SCHEMA, generated_structures, local_cluster, new_out_dir, read_generated, sha256_file
 
 # %% auto #0
 __all__ = ['STEP_KEYS', 'PRED_COLUMNS', 'Predictor', 'RUNNERS_PER_PART', 'CAND_COLUMNS', 'VAL_COLUMNS', 'VAL_SUMMARY',
@@ -271,8 +271,8 @@ def _screen_task(part: str, cand_dir: str, k: int, cfg: ScreenConfig, predict: P
 
 def _screen_dask(todo: list[tuple[Path, int]], cand: Path, cfg, predict, workers: int, scheduler, bar) -> dict[int, pd.DataFrame]:
     "Map the parts over a Dask cluster (a given scheduler address or cluster, or a local one of `workers` processes)."
-    from dask.distributed import Client, LocalCluster, as_completed
-    cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    from dask.distributed import Client, as_completed
+    cluster = None if scheduler else local_cluster(workers)                   # without Dask's malloc trimming (`04_sample`)
     reports = {}
     with Client(scheduler or cluster) as client:
         futs = [client.submit(_screen_task, str(p), str(cand), k, cfg, predict, 1 if cluster else 0, pure=False)

@@ -35,6 +35,7 @@ class TrainConfig:
     seed: int = 0                # seeds weights, data order and EDM noise
     device: str = "auto"         # "auto": cuda when available, else cpu
     precision: str = "fp32"      # "fp32" or "bf16" (autocast; weights and optimiser stay fp32)
+    torch_compile: bool = False  # torch.compile the training forward/backward (a one-off warm-up of about a minute on CPU)
     data: str = "mp20"           # "mp20" (shipped) or a Parquet file/folder of crystals with positions
     val_fraction: float = 0.1    # share of the data held out for validation
     split_seed: int = 0          # seeds the train/validation cut
@@ -197,7 +198,7 @@ def _epoch(st: dict, cfg: TrainConfig, Z: torch.Tensor, dev: torch.device, rank:
         idx = perm[i:i + cfg.batch_size][rank::ws]; x0 = Z[idx].to(dev, non_blocking=True)
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16"):
             c = None if C is None else drop_conditions(C[idx].to(dev), cfg.cond_dropout, st["gen"])
-            loss = edm_loss(st["net"], x0, ls, st["gen"], c).float().mean()
+            loss = edm_loss(st.get("fwd", st["net"]), x0, ls, st["gen"], c).float().mean()   # fwd: the compiled network
         if not torch.isfinite(loss):
             raise FloatingPointError(f"epoch {st['epoch']} step {st['step']}: loss is {loss.item()}; lower lr or check the data (last good checkpoint: {st['run']}/ckpt-last.pt)")
         st["opt"].zero_grad(set_to_none=True); loss.backward(); st["opt"].step()
@@ -215,6 +216,7 @@ def train(cfg: TrainConfig, quiet: bool = False) -> Path:
     if ws > 1:
         st["net"] = torch.nn.parallel.DistributedDataParallel(st["net"], device_ids=[dev.index] if dev.type == "cuda" else None)
         run = [st["run"]]; dist.broadcast_object_list(run); st["run"] = run[0]
+    if cfg.torch_compile: st["fwd"] = torch.compile(st["net"])               # checkpoints keep saving the plain module
     run = Path(st["run"])
     if rank == 0: (run / "params.json").write_text(json.dumps(asdict(cfg) | {"channels": list(cfg.channels), "n_train": data["n_train"], "n_val": data["n_val"], "world_size": ws}, indent=1))
     Ztr, Zva = data["train"], data["val"].to(dev)
@@ -250,6 +252,7 @@ def _run_cli(argv: list[str] | None = None) -> Path:
     for f in fields(TrainConfig):
         typ = f.type if isinstance(f.type, type) else eval(f.type)
         if typ is tuple: p.add_argument(f"--{f.name}", type=int, nargs="+", default=list(f.default))
+        elif typ is bool: p.add_argument(f"--{f.name}", action="store_true")   # a switch: --torch_compile
         else: p.add_argument(f"--{f.name}", type=typ, default=f.default)
     run = train(TrainConfig(**vars(p.parse_args(argv))))
     if _dist()[0] == 0: print(run)
