@@ -386,10 +386,10 @@ def add_sample_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     d = SamplerConfig()
     p.add_argument("--n", type=int, default=1000, help="crystals to generate")
     p.add_argument("--out", default=None, help="run folder; resumes the run in it if the settings match (default: a new generated/NNNNN-<checkpoint>)")
-    p.add_argument("--steps", type=int, default=d.steps, help=f"σ levels (heun: 2·steps − 1 network calls, dpm2m: steps; paper: {d.steps})")
+    p.add_argument("--steps", type=int, default=None, help=f"σ levels (heun: 2·steps − 1 network calls, dpm2m: steps; default: the paper's {d.steps})")
     p.add_argument("--churn", type=float, default=None, help=f"S_churn of the heun solver (0: deterministic; default: the paper's {d.S_churn:g}; dpm2m: 0)")
-    p.add_argument("--solver", choices=SOLVERS, default=d.solver, help="heun: EDM Alg. 2 (the paper's); dpm2m: DPM-Solver++(2M), one network call per step")
-    p.add_argument("--precision", choices=PRECISIONS, default=d.precision, help="network arithmetic: fp32, or bf16 (faster on CPUs with AVX-512 BF16 and on GPUs)")
+    p.add_argument("--solver", choices=SOLVERS, default=None, help="heun: EDM Alg. 2 (the paper's); dpm2m: DPM-Solver++(2M), one network call per step")
+    p.add_argument("--precision", choices=PRECISIONS, default=None, help="network arithmetic: fp32, or bf16 (faster on CPUs with AVX-512 BF16 and on GPUs)")
     p.add_argument("--fast", action="store_true", help="shorthand for --solver dpm2m --steps 20 --precision bf16 (20 network calls; see bench/sample_throughput.py)")
     p.add_argument("--batch-size", type=int, default=256, help="crystals per network call")
     p.add_argument("--chunk-size", type=int, default=1024, help="crystals per Parquet part")
@@ -410,9 +410,12 @@ def add_sample_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 def sampler_config(args: argparse.Namespace) -> SamplerConfig:
     "The SamplerConfig of `diffcrysgen sample` options (`--fast`: TURBO; `--churn` defaults to the paper's for heun, 0 for dpm2m)."
+    given = [f"--{k}" for k in ("steps", "churn", "solver", "precision") if getattr(args, k) is not None]
+    if args.fast and given: raise ValueError(f"--fast sets the sampler (dpm2m, 20 steps, bf16); drop {', '.join(given)} or --fast")
     if args.fast: return TURBO
-    churn = args.churn if args.churn is not None else (SamplerConfig.S_churn if args.solver == "heun" else 0.0)
-    return SamplerConfig(steps=args.steps, S_churn=churn, solver=args.solver, precision=args.precision)
+    d = SamplerConfig(); solver = args.solver or d.solver
+    churn = args.churn if args.churn is not None else (d.S_churn if solver == "heun" else 0.0)
+    return SamplerConfig(steps=args.steps or d.steps, S_churn=churn, solver=solver, precision=args.precision or d.precision)
 
 def run_sample(args: argparse.Namespace) -> Path:
     "`diffcrysgen sample`: generate (or resume), then print the run folder and a summary."

@@ -19,6 +19,7 @@ from pymatgen.analysis.phase_diagram import PDEntry, PhaseDiagram
 from .data import SPLITS, Filter, data_dir, funnel, known_formulas, load_mp20, merge_reports, table_arrays
 from .ircr import lattice_params
 from .analysis import AnalysisConfig, analyse
+from .conditions import PRED_COLUMNS as COND_PRED
 from .sample import SCHEMA, generated_structures, local_cluster, new_out_dir, read_generated, sha256_file
 
 # %% auto #0
@@ -44,7 +45,7 @@ class ScreenConfig:
     skip: tuple[str, ...] = ()      # keys of steps to leave out, e.g. ("novel", "ternary"); see `STEP_KEYS`
 
 STEP_KEYS = ("decoded", "valid", "novel", "rare_earth_free", "hform_negative", "hform", "ms", "dmin", "ternary", "spacegroup")
-PRED_COLUMNS = ("hform_pred", "ms_pred")   # what a predictor adds: h_form in eV/atom, Ms in T
+PRED_COLUMNS = tuple(COND_PRED.values())   # what a predictor adds: h_form in eV/atom, Ms in T (as `02a_conditions` names them)
 
 # %% ../nbs/07_screening.ipynb #20833f16
 def screen_steps(cfg: ScreenConfig = ScreenConfig()) -> tuple[Filter, ...]:
