@@ -1,5 +1,6 @@
 """Generation runs as a user meets them: a run killed with SIGKILL mid-way and resumed gives exactly the rows of an
-uninterrupted run (no row lost, none duplicated); the CLI functions on a parser built here."""
+uninterrupted run (no row lost, none duplicated), with the paper's Heun stepper and with dpm2m in bf16 (whose runs are
+tied to their batch size); the CLI functions on a parser built here."""
 import argparse, json, os, signal, subprocess, sys, time
 from pathlib import Path
 import pandas as pd
@@ -10,6 +11,7 @@ from diffcrysgen.train import TrainConfig, train
 
 torch.set_num_threads(1)    # the test machine's cores are shared
 CFG = SamplerConfig(steps=30, S_churn=1.0)
+CFGS = {"heun-churn": CFG, "dpm2m-bf16": SamplerConfig(steps=60, S_churn=0.0, solver="dpm2m", precision="bf16")}   # 59 and 60 calls
 N, CHUNK, BATCH, SEED = 24, 4, 2, 5
 
 @pytest.fixture(scope="module")
@@ -18,16 +20,18 @@ def ckpt(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("tiny")
     return train(TrainConfig(epochs=1, max_train=64, batch_size=32, channels=(8, 16, 32), blocks=1, emb_dim=32, run_dir=str(tmp)), quiet=True) / "ckpt-last.pt"
 
-def _child(out: Path, ckpt: Path) -> subprocess.Popen:
-    code = ("import torch; torch.set_num_threads(1)\n"
+def _child(out: Path, ckpt: Path, cfg: SamplerConfig) -> subprocess.Popen:
+    code = ("import json, torch; torch.set_num_threads(1)\n"
             "from diffcrysgen.sample import SamplerConfig, generate\n"
-            f"generate({N}, {str(out)!r}, SamplerConfig(steps={CFG.steps}, S_churn={CFG.S_churn}), {str(ckpt)!r}, seed={SEED}, "
+            f"generate({N}, {str(out)!r}, SamplerConfig(**json.loads({json.dumps(cfg.spec())!r})), {str(ckpt)!r}, seed={SEED}, "
             f"batch_size={BATCH}, chunk_size={CHUNK}, device='cpu', progress=False)\n")
     return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
-def test_sigkill_then_resume_equals_uninterrupted(tmp_path, ckpt):
-    ref = read_generated(generate(N, tmp_path / "ref", CFG, ckpt, seed=SEED, batch_size=BATCH, chunk_size=CHUNK, device="cpu", progress=False))
-    out = tmp_path / "killed"; proc = _child(out, ckpt); t0 = time.time()
+@pytest.mark.parametrize("name", list(CFGS))
+def test_sigkill_then_resume_equals_uninterrupted(tmp_path, ckpt, name):
+    cfg = CFGS[name]
+    ref = read_generated(generate(N, tmp_path / "ref", cfg, ckpt, seed=SEED, batch_size=BATCH, chunk_size=CHUNK, device="cpu", progress=False))
+    out = tmp_path / "killed"; proc = _child(out, ckpt, cfg); t0 = time.time()
     while not (out / "part-00001.parquet").exists():
         assert proc.poll() is None, f"child ended early: {proc.stderr.read().decode()[-2000:]}"
         assert time.time() - t0 < 300, "child produced no part in 300 s"
@@ -36,7 +40,7 @@ def test_sigkill_then_resume_equals_uninterrupted(tmp_path, ckpt):
     assert proc.returncode == -signal.SIGKILL
     n_parts = len(list(out.glob("part-*.parquet")))
     assert 2 <= n_parts < N // CHUNK, f"killed too late to test resumption ({n_parts} parts)"
-    generate(N, out, CFG, ckpt, seed=SEED, batch_size=BATCH, chunk_size=CHUNK, device="cpu", progress=False)
+    generate(N, out, cfg, ckpt, seed=SEED, batch_size=BATCH, chunk_size=CHUNK, device="cpu", progress=False)
     got = read_generated(out)
     assert got["index"].tolist() == list(range(N))                       # none lost, none duplicated
     pd.testing.assert_frame_equal(got, ref, check_exact=True)
