@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_screening.ipynb #c3aa896d
 from __future__ import annotations
-import argparse, functools, hashlib, json, os, time, warnings
+import argparse, functools, hashlib, json, os, tempfile, time, warnings
 from dataclasses import dataclass, asdict, fields
 from itertools import combinations
 from pathlib import Path
@@ -225,8 +225,13 @@ def screen_table(df: pd.DataFrame,                   # generated rows (`sample.S
 
 # %% ../nbs/07_screening.ipynb #373309f1
 def _write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
-    "Write `path` through a hidden temporary file and an atomic rename."
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}"); write(tmp); os.replace(tmp, path); return path
+    "Call `write(tmp)` on a hidden temporary file beside `path` (parents made), then rename it into place; no temporary left on failure."
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"); os.close(fd)
+    try: write(Path(tmp)); os.chmod(tmp, 0o644); os.replace(tmp, path)    # mkstemp's 0600 would hide results from co-workers
+    finally:
+        if os.path.exists(tmp): os.remove(tmp)
+    return path
 
 RUNNERS_PER_PART = 100   # runners-up kept per part (for filling a validation when the funnel leaves too few)
 

@@ -15,7 +15,7 @@ from pymatgen.core import Composition, Element, Structure
 from pymatgen.io.cif import CifWriter
 from .analysis import crystal_systems, min_distances, spacegroups
 from .data import MS_PER_MUB_A3, SPLITS, data_dir, load_mp20, structures as table_structures
-from .screening import KnownHull, _composition, hull_entries
+from .screening import KnownHull, _composition, _write_atomic, hull_entries
 
 # %% auto #0
 __all__ = ['REFERENCE_RELAX', 'ROW', 'ValidateConfig', 'safe_name', 'check_names', 'write_text_atomic', 'input_problem',
@@ -58,18 +58,9 @@ def check_names(structures: list, names: list[str]) -> list[str]:
     return names
 
 # %% ../nbs/07a_validate.ipynb #85a0adff
-def _atomic_write(path: Path, write) -> Path:
-    "Call `write(tmp_path)` on a temporary file beside `path`, then rename it into place."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"); os.close(fd)
-    try: write(tmp); os.chmod(tmp, 0o644); os.replace(tmp, path)          # mkstemp's 0600 would hide results from co-workers
-    finally:
-        if os.path.exists(tmp): os.remove(tmp)
-    return path
-
 def write_text_atomic(text: str, path) -> Path:
     "Write `text` to `path` atomically."
-    return _atomic_write(path, lambda t: Path(t).write_text(text))
+    return _write_atomic(path, lambda t: Path(t).write_text(text))
 
 # %% ../nbs/07a_validate.ipynb #8abfe6d1
 def _dmin(s: Structure) -> float:
@@ -196,7 +187,7 @@ def static_energies(structs: list[Structure], model: str = "0.3.0", device: str 
 # %% ../nbs/07a_validate.ipynb #27e498ca
 def _write_parquet(df: pd.DataFrame, path) -> Path:
     "Write a table to Parquet atomically."
-    return _atomic_write(path, lambda t: pq.write_table(pa.Table.from_pandas(df, preserve_index=False), t))
+    return _write_atomic(path, lambda t: pq.write_table(pa.Table.from_pandas(df, preserve_index=False), t))
 
 def _chunks(parts: Path, prefix: str, n: int, chunk_size: int, make, progress: bool) -> list[Path]:
     "Part files `prefix-NNNNN.parquet` of `make(start, stop)` over range(n); finished parts are kept."
@@ -382,7 +373,7 @@ def validate(structures: list, names: list[str], out, cfg: ValidateConfig = Vali
         write_text_atomic(json.dumps(row), done)                                   # last: marks the finalist done
     res = pd.DataFrame([json.loads((out / "rows" / f"{safe_name(n)}.json").read_text()) for n in names], columns=list(ROW))
     _write_parquet(res, out / "validation.parquet"); _write_parquet(_relaxed_table(out, names), out / "relaxed.parquet")
-    _atomic_write(out / "summary.csv", lambda t: summarise(res, cfg).to_csv(t, index=False)); return res
+    _write_atomic(out / "summary.csv", lambda t: summarise(res, cfg).to_csv(t, index=False)); return res
 
 # %% ../nbs/07a_validate.ipynb #510810eb
 def validation_figure(res: pd.DataFrame, cfg: ValidateConfig = ValidateConfig(), title: str = "") -> "go.Figure":
@@ -441,4 +432,4 @@ def write_dft_inputs(structures: list, names: list[str], out, cfg: DFTConfig = D
             os.replace(tmp, dst)
         rows.append(dict(name=n, formula=s.composition.reduced_formula, n_sites=len(s), folder="" if why else dst.name, error=why))
     man = pd.DataFrame(rows, columns=["name", "formula", "n_sites", "folder", "error"])
-    _atomic_write(out / "manifest.csv", lambda t: man.to_csv(t, index=False)); return man
+    _write_atomic(out / "manifest.csv", lambda t: man.to_csv(t, index=False)); return man
