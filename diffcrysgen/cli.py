@@ -23,10 +23,10 @@ __all__ = ['COMMANDS', 'STEP_SETS', 'Command', 'register', 'build_parser', 'lazy
 # %% ../nbs/10_cli.ipynb #80d995cd
 @dataclass(frozen=True)
 class Command:
-    "One subcommand: help line, argument builder, runner."
+    "One subcommand: help line, argument builder, runner (an int it returns is the exit code; anything else means 0)."
     help: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
-    run: Callable[[argparse.Namespace], int | None]
+    run: Callable[[argparse.Namespace], object]
 
 COMMANDS: dict[str, Command] = {}
 
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser(chosen if chosen in COMMANDS else "").parse_args(argv)
     try:
         rc = COMMANDS[args.command].run(args); sys.stdout.flush()   # flush inside: a closed pipe is caught below
-        return int(rc or 0)
+        return rc if isinstance(rc, int) else 0
     except (FileNotFoundError, ValueError) as e:          # IRCRError is a ValueError: one line naming the item
         print(f"diffcrysgen {args.command}: error: {e}", file=sys.stderr); return 1
     except BrokenPipeError:                               # `diffcrysgen data | head`: the reader left early
@@ -167,29 +167,12 @@ def _demo(args) -> int:
 register("demo", "main job on the shipped defaults: data, IRCR, funnel, round trip, summary (and generation)", _demo_args, _demo)
 
 # %% ../nbs/10_cli.ipynb #976bd3be
-def _sample(args) -> int:
-    "`diffcrysgen sample`: generate (or resume) a run and print its summary."
-    run_sample(args); return 0
-
-register("sample", "generate crystals with a checkpoint into a resumable Parquet run folder", add_sample_arguments, _sample)
+register("sample", "generate crystals with a checkpoint into a resumable Parquet run folder", add_sample_arguments, run_sample)
 
 # %% ../nbs/10_cli.ipynb #7e8db7ee
-def _evaluate(args) -> int:
-    "`diffcrysgen evaluate`: the metrics table of a run (or split) against a reference split."
-    lazy("metrics", "run_evaluate")(args); return 0
-
-def _screen(args) -> int:
-    "`diffcrysgen screen`: the screening funnel of a run, then CHGNet validation and DFT inputs of the finalists."
-    lazy("screening", "run_screen")(args); return 0
-
 register("evaluate", "validity, uniqueness, novelty, coverage, EMDs and symmetry of a generated run vs an MP-20 split",
-         lazy("metrics", "add_evaluate_arguments"), _evaluate)
+         lazy("metrics", "add_evaluate_arguments"), lazy("metrics", "run_evaluate"))
 register("screen", "the paper's magnet-screening funnel over a generated run, CHGNet relaxation of finalists, DFT inputs",
-         lazy("screening", "add_screen_arguments"), _screen)
-
-def _predict(args) -> int:
-    "`diffcrysgen predict`: property predictions (h_form, Ms) for every part of a generated run."
-    lazy("properties", "run_predict")(args); return 0
-
+         lazy("screening", "add_screen_arguments"), lazy("screening", "run_screen"))
 register("predict", "formation energy and Ms predictions for a generated run, part by part (resumable)",
-         lazy("properties", "add_predict_arguments"), _predict)
+         lazy("properties", "add_predict_arguments"), lazy("properties", "run_predict"))

@@ -43,9 +43,8 @@ def training_rate(t: DoubleTarget = DoubleTarget(), split: str = "train") -> dic
 def run_hits(run_dir, t: DoubleTarget = DoubleTarget(), models=None) -> tuple[dict, pd.DataFrame]:
     "Counts (n, valid, hits) and rates of a run, and its valid rows with predictions and a `hit` column."
     from diffcrysgen.properties import predict_table
-    df = read_generated(run_dir); v = df[df.valid].copy()
-    if len(v): v = v.join(predict_table(v, models))
-    else: v["hform_pred"], v["ms_pred"] = np.zeros(0), np.zeros(0)
+    df = read_generated(run_dir); v = df[df.valid]
+    v = v.join(predict_table(v, models))                                        # an empty table gets empty columns
     v["hit"] = meets(v.hform_pred, v.ms_pred, t)
     n, nv, nh = len(df), len(v), int(v.hit.sum())
     return dict(n=n, valid=nv, hits=nh, valid_pct=100 * nv / max(n, 1), hit_pct_valid=100 * nh / max(nv, 1), hit_pct_all=100 * nh / max(n, 1)), v

@@ -73,6 +73,10 @@ def denoiser_fn(net: torch.nn.Module, precision: str = "fp32"):
             return net(x.float(), t.float()).to(torch.float64)
     return D
 
+def _noise(generators: list | None):
+    "x ↦ standard-normal noise shaped like x: row b from generators[b] (or torch's global generator without them)."
+    return lambda x: randn_per_sample(generators, x.shape[1:], x.device) if generators else torch.randn_like(x)
+
 def _holder(known, randn):
     "x ↦ x with the `known` = (mask, values) entries reset to value + σ·noise (identity without `known`)."
     return (lambda x, t: x) if known is None else (lambda x, t: torch.where(known[0], known[1] + t * randn(x), x))
@@ -83,8 +87,7 @@ def edm_sampler(net: EDMPrecond, latents: torch.Tensor, sigmas: torch.Tensor, S_
                 known: tuple[torch.Tensor, torch.Tensor] | None = None, precision: str = "fp32") -> torch.Tensor:
     "EDM Alg. 2: denoise unit-variance `latents` (B, 3, 136) along `sigmas` (ending at 0); churn noise from `generators`; entries `known` = (mask, values) held fixed."
     t_steps = sigmas.to(torch.float64).to(latents.device); N = len(t_steps) - 1; D = denoiser_fn(net, precision)
-    randn = lambda x: randn_per_sample(generators, x.shape[1:], x.device) if generators else torch.randn_like(x)
-    hold = _holder(known, randn)                                                   # replacement guidance
+    randn = _noise(generators); hold = _holder(known, randn)                      # churn noise; replacement guidance
     x_next = hold(latents.to(torch.float64) * t_steps[0], t_steps[0])
     for i, (t_cur, t_next) in enumerate(zip(t_steps[:-1], t_steps[1:])):
         x_cur = x_next
@@ -105,7 +108,7 @@ def dpm_solver_2m(net: EDMPrecond, latents: torch.Tensor, sigmas: torch.Tensor, 
                   known: tuple[torch.Tensor, torch.Tensor] | None = None, precision: str = "fp32") -> torch.Tensor:
     "DPM-Solver++(2M): denoise unit-variance `latents` (B, 3, 136) along `sigmas` (ending at 0), one network call per level."
     t_steps = sigmas.to(torch.float64).to(latents.device); D = denoiser_fn(net, precision)
-    hold = _holder(known, lambda x: randn_per_sample(generators, x.shape[1:], x.device) if generators else torch.randn_like(x))
+    hold = _holder(known, _noise(generators))
     x, prev = hold(latents.to(torch.float64) * t_steps[0], t_steps[0]), None
     for i, (t_cur, t_next) in enumerate(zip(t_steps[:-1], t_steps[1:])):
         d = D(x, t_cur)
@@ -366,8 +369,7 @@ def _hit_counter(ranges: dict[str, ConditionRange]):
         from diffcrysgen.properties import predict_table, load_property_model
         for name in ("hform", "ms"): load_property_model(name)
     except (ImportError, FileNotFoundError, ValueError): return None
-    def count(v: pd.DataFrame) -> int:
-        return int(condition_hits(predict_table(v), ranges).sum()) if len(v) else 0
+    def count(v: pd.DataFrame) -> int: return int(condition_hits(predict_table(v), ranges).sum())   # an empty table predicts empty
     return count
 
 def format_summary(s: dict) -> str:
@@ -415,7 +417,7 @@ def sampler_config(args: argparse.Namespace) -> SamplerConfig:
     if args.fast: return TURBO
     d = SamplerConfig(); solver = args.solver or d.solver
     churn = args.churn if args.churn is not None else (d.S_churn if solver == "heun" else 0.0)
-    return SamplerConfig(steps=args.steps or d.steps, S_churn=churn, solver=solver, precision=args.precision or d.precision)
+    return SamplerConfig(steps=d.steps if args.steps is None else args.steps, S_churn=churn, solver=solver, precision=args.precision or d.precision)
 
 def run_sample(args: argparse.Namespace) -> Path:
     "`diffcrysgen sample`: generate (or resume), then print the run folder and a summary."
