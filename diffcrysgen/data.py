@@ -15,8 +15,9 @@ from pymatgen.core import Composition, Element
 from .ircr import encode_arrays, decode_arrays, lattice_params, ircr_rejects, structures_from_arrays, _segments
 
 # %% auto #0
-__all__ = ['MS_PER_MUB_A3', 'SPLITS', 'PAPER_FUNNEL', 'IRCR_LIMITS', 'TRAINING_FILTERS', 'ALEXANDRIA_FUNNEL', 'data_dir',
-           'convert_mp20', 'load_mp20', 'Filter', 'funnel', 'merge_reports', 'kit_splits', 'table_arrays',
+__all__ = ['MS_PER_MUB_A3', 'SPLITS', 'PROPERTY_COLUMNS', 'PAPER_FUNNEL', 'IRCR_LIMITS', 'HAS_POSITIONS', 'TRAINING_FILTERS',
+           'SPLIT_NAMES', 'LEGACY_SPLIT', 'ALEXANDRIA_FUNNEL', 'data_dir', 'convert_mp20', 'convert_extra', 'load_mp20',
+           'load_extra', 'Filter', 'funnel', 'merge_reports', 'check_split', 'kit_splits', 'table_arrays',
            'encode_table', 'structures', 'roundtrip_ok', 'known_formulas', 'AlexandriaKeys', 'alexandria_row',
            'iter_alexandria', 'alexandria_funnel', 'fig1_distributions']
 
@@ -30,46 +31,73 @@ def data_dir() -> Path:
     return Path(os.environ.get("DIFFCRYSGEN_DATA") or Path(diffcrysgen.__file__).resolve().parent.parent / "data")
 
 # %% ../nbs/01_data.ipynb #319a7558
-def _spacegroups(num_atoms, z, pos, cell, symprec: float = 0.1) -> np.ndarray:
-    "spglib international space-group number per crystal (0 where spglib finds none)."
+def _spacegroups(z_parts: list, pos_parts: list, cell: np.ndarray, symprec: float = 0.1) -> np.ndarray:
+    "spglib international space-group number per crystal (0 where spglib finds none or there are no positions)."
     import spglib
-    off, _ = _segments(num_atoms); out = np.zeros(len(num_atoms), np.int16)
-    for i, (o, n) in enumerate(zip(off, num_atoms)):
-        ds = spglib.get_symmetry_dataset((cell[i], pos[o:o + n], z[o:o + n]), symprec=symprec)
+    out = np.zeros(len(cell), np.int16)
+    for i, (z, f) in enumerate(zip(z_parts, pos_parts)):
+        if f is None: continue
+        ds = spglib.get_symmetry_dataset((cell[i], np.reshape(f, (-1, 3)), z), symprec=symprec)
         out[i] = ds.number if ds is not None else 0
     return out
 
+# %% ../nbs/01_data.ipynb #0c16dcab
+def _rows(ids, zs: list, pos: list, cell: np.ndarray, source) -> pd.DataFrame:
+    "The structural columns of a kit table: id, formula, sites, elements, Z per site, positions, cell, their source."
+    counts = [dict(zip(*np.unique(a, return_counts=True))) for a in zs]
+    return pd.DataFrame(dict(
+        material_id=np.asarray(ids).astype(str),
+        formula=[Composition({Element.from_Z(int(k)): int(v) for k, v in c.items()}).reduced_formula for c in counts],
+        num_sites=np.array([len(a) for a in zs], np.int16), n_elements=np.array([len(c) for c in counts], np.int8),
+        atomic_numbers=[a.astype(np.int8) for a in zs], frac_coords=pos, cell=list(np.reshape(cell, (-1, 9))),
+        positions_source=np.asarray(source, object)))
+
 # %% ../nbs/01_data.ipynb #c31832e7
+def _read_positions(d: Path, n: np.ndarray) -> tuple[list, np.ndarray]:
+    "Per-crystal flattened fractional coordinates (None where unknown) and where each came from."
+    cuts = np.cumsum(n)[:-1]
+    if (d / "pos.npy").exists(): return [a.ravel() for a in np.split(np.load(d / "pos.npy"), cuts)], np.full(len(n), "mp20", object)
+    if not (d / "pos_reconstructed.npy").exists(): return [None] * len(n), np.full(len(n), "absent", object)
+    mask, src = np.load(d / "reconstructed_mask.npy"), np.load(d / "reconstructed_source.npy").astype(str).astype(object)
+    parts = np.split(np.load(d / "pos_reconstructed.npy"), cuts)                     # NaN rows where not rebuilt
+    return [a.ravel() if m else None for a, m in zip(parts, mask)], src
+
 def _read_mp20_split(src: Path, split: str) -> pd.DataFrame:
     "One MP-20 split from MatterGen-layout arrays as a per-crystal table."
     d = Path(src) / split; ld = lambda f: np.load(d / f)
     prop = lambda f: np.array(json.loads((d / f).read_text())["values"], dtype=float)
     n, z, cell = ld("num_atoms.npy"), ld("atomic_numbers.npy"), ld("cell.npy")
-    cuts = np.cumsum(n)[:-1]; pos = ld("pos.npy") if (d / "pos.npy").exists() else None
-    counts = [dict(zip(*np.unique(a, return_counts=True))) for a in np.split(z, cuts)]
-    df = pd.DataFrame(dict(
-        material_id=ld("structure_id.npy").astype(str),
-        formula=[Composition({Element.from_Z(int(k)): int(v) for k, v in c.items()}).reduced_formula for c in counts],
-        num_sites=n.astype(np.int16), n_elements=np.array([len(c) for c in counts], np.int8),
-        atomic_numbers=[a.astype(np.int8) for a in np.split(z, cuts)],
-        frac_coords=[a.ravel() for a in np.split(pos, cuts)] if pos is not None else None,
-        cell=list(cell.reshape(-1, 9))))
+    zs = np.split(z, np.cumsum(n)[:-1]); pos, source = _read_positions(d, n)
+    df = _rows(ld("structure_id.npy").astype(str), zs, pos, cell, source)
     df["formation_energy_per_atom"], df["mag_density"] = prop("formation_energy_per_atom.json"), prop("dft_mag_density.json")
     df["ms_tesla"] = df.mag_density * MS_PER_MUB_A3
     df["band_gap"], df["bulk_modulus"] = prop("dft_band_gap.json"), prop("dft_bulk_modulus.json")
-    df["spacegroup"] = _spacegroups(n, z, pos, cell) if pos is not None else np.zeros(len(n), np.int16)
+    df["spacegroup"] = _spacegroups(zs, pos, cell)
     return df
 
 # %% ../nbs/01_data.ipynb #35ff583a
+def _write_new(df: pd.DataFrame, p: Path) -> Path:
+    "Write a table as zstd Parquet at `p`, refusing to overwrite."
+    if p.exists(): raise FileExistsError(f"{p} exists; delete it first to convert again")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), p, compression="zstd"); return p
+
 def convert_mp20(src, dst=None, splits: Iterable[str] = SPLITS) -> list[Path]:
     "Convert MP-20 arrays in `src` into `dst/mp20/{split}.parquet` (zstd); refuses to overwrite."
-    out = Path(dst or data_dir()) / "mp20"; out.mkdir(parents=True, exist_ok=True); written = []
-    for s in splits:
-        p = out / f"{s}.parquet"
-        if p.exists(): raise FileExistsError(f"{p} exists; delete it first to convert again")
-        pq.write_table(pa.Table.from_pandas(_read_mp20_split(Path(src), s), preserve_index=False), p, compression="zstd")
-        written.append(p)
-    return written
+    out = Path(dst or data_dir()) / "mp20"
+    return [_write_new(_read_mp20_split(Path(src), s), out / f"{s}.parquet") for s in splits]
+
+# %% ../nbs/01_data.ipynb #b89a9d72
+PROPERTY_COLUMNS = ("formation_energy_per_atom", "mag_density", "ms_tesla", "band_gap", "bulk_modulus")
+
+def convert_extra(src, dst=None) -> Path:
+    "Convert the extra Materials Project crystals (`structures.npz` in `src`) into `dst/mp-extra.parquet`; no labels."
+    e = np.load(Path(src) / "structures.npz"); n = e["num_atoms"]; cuts = np.cumsum(n)[:-1]
+    zs, pos = np.split(e["atomic_numbers"], cuts), [a.ravel() for a in np.split(e["frac_coords"], cuts)]
+    df = _rows(e["material_id"], zs, pos, e["lattice"], np.full(len(n), "fxcoudert", object))
+    for c in PROPERTY_COLUMNS: df[c] = np.nan                                     # no labels
+    df["spacegroup"] = _spacegroups(zs, pos, e["lattice"])
+    return _write_new(df, Path(dst or data_dir()) / "mp-extra.parquet")
 
 # %% ../nbs/01_data.ipynb #b75c1a1d
 @functools.cache
@@ -82,12 +110,19 @@ def _load_table(path: Path) -> pd.DataFrame:
     for k, col in enumerate(("alpha", "beta", "gamma")): df[col] = ang[:, k]
     df["max_lattice_length"] = abc.max(1)
     df["z_max"] = [int(a.max()) for a in df.atomic_numbers]
+    df["has_positions"] = df.frac_coords.notna()
     return df
 
 def load_mp20(split: str) -> pd.DataFrame:
     "The shipped MP-20 `split` ('train', 'val' or 'test') as a per-crystal table."
     if split not in SPLITS: raise ValueError(f"unknown MP-20 split {split!r}; choose one of {SPLITS}")
     p = data_dir() / "mp20" / f"{split}.parquet"
+    if not p.exists(): raise FileNotFoundError(f"{p} is missing: the shipped data is part of the repository (git checkout data/)")
+    return _load_table(p).copy()
+
+def load_extra() -> pd.DataFrame:
+    "The 22,099 extra Materials Project crystals (not in MP-20; positions, no labels) as a kit table."
+    p = data_dir() / "mp-extra.parquet"
     if not p.exists(): raise FileNotFoundError(f"{p} is missing: the shipped data is part of the repository (git checkout data/)")
     return _load_table(p).copy()
 
@@ -118,7 +153,8 @@ PAPER_FUNNEL = (
     Filter("Ms ≥ 1e-5 T", "ms_tesla", ">=", 1e-5),
 )
 IRCR_LIMITS = PAPER_FUNNEL[:3]          # what the representation can hold
-TRAINING_FILTERS = PAPER_FUNNEL[:4]     # what the kit's generator trains on (see "Splits")
+HAS_POSITIONS = Filter("positions known", "has_positions", "==", 1)   # MP-20 train rows that could not be rebuilt
+TRAINING_FILTERS = PAPER_FUNNEL[:4] + (HAS_POSITIONS,)   # what the kit's generator trains on (see "Splits")
 
 # %% ../nbs/01_data.ipynb #79b16f5e
 def funnel(df: pd.DataFrame, steps: Iterable[Filter] = PAPER_FUNNEL) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -139,14 +175,31 @@ def merge_reports(reports: list[pd.DataFrame]) -> pd.DataFrame:
     return out
 
 # %% ../nbs/01_data.ipynb #6e42537c
-def kit_splits(seed: int = 0,               # shuffles MP-20 val before cutting it
-               val_fraction: float = 0.1,   # share of the pool held out for validation
-               steps: Iterable[Filter] = TRAINING_FILTERS,
-              ) -> dict[str, pd.DataFrame]:
-    "The kit's train/val (from MP-20 val) and test (MP-20 test) tables after `steps`."
+SPLIT_NAMES = ("mp20", "mp20+extra", "mp20-valcut")
+LEGACY_SPLIT = "mp20-valcut"   # what checkpoints that record no split were trained on
+
+def check_split(name: str) -> str:
+    "`name` if it is a known split, else a one-line error."
+    if name not in SPLIT_NAMES: raise ValueError(f"split {name!r}: unknown; choose one of {SPLIT_NAMES}")
+    return name
+
+def _valcut(seed: int, val_fraction: float, steps) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "The earlier kit split: MP-20 val after `steps`, shuffled with `seed` and cut into train/validation."
     pool, _ = funnel(load_mp20("val"), steps)
     perm = np.random.default_rng(seed).permutation(len(pool)); n_val = int(round(val_fraction * len(pool)))
-    return dict(train=pool.iloc[np.sort(perm[n_val:])], val=pool.iloc[np.sort(perm[:n_val])], test=funnel(load_mp20("test"), steps)[0])
+    return pool.iloc[np.sort(perm[n_val:])], pool.iloc[np.sort(perm[:n_val])]
+
+def kit_splits(split: str = "mp20",         # a name of SPLIT_NAMES
+               seed: int = 0,               # shuffles MP-20 val before cutting it (mp20-valcut only)
+               val_fraction: float = 0.1,   # share of the pool held out for validation (mp20-valcut only)
+               steps: Iterable[Filter] = TRAINING_FILTERS,
+              ) -> dict[str, pd.DataFrame]:
+    "Train/val/test tables of the named split after `steps`; test is always MP-20 test."
+    test = funnel(load_mp20("test"), steps)[0]
+    if check_split(split) == "mp20-valcut": tr, va = _valcut(seed, val_fraction, steps); return dict(train=tr, val=va, test=test)
+    tr = funnel(load_mp20("train"), steps)[0]
+    if split == "mp20+extra": tr = pd.concat([tr, funnel(load_extra(), steps)[0]])
+    return dict(train=tr, val=funnel(load_mp20("val"), steps)[0], test=test)
 
 # %% ../nbs/01_data.ipynb #2dd301b6
 def table_arrays(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
