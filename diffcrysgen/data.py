@@ -17,9 +17,10 @@ from .ircr import encode_arrays, decode_arrays, lattice_params, ircr_rejects, st
 # %% auto #0
 __all__ = ['MS_PER_MUB_A3', 'SPLITS', 'PROPERTY_COLUMNS', 'PAPER_FUNNEL', 'IRCR_LIMITS', 'HAS_POSITIONS', 'TRAINING_FILTERS',
            'SPLIT_NAMES', 'LEGACY_SPLIT', 'ALEXANDRIA_FUNNEL', 'data_dir', 'convert_mp20', 'convert_extra', 'load_mp20',
-           'load_extra', 'Filter', 'funnel', 'merge_reports', 'check_split', 'kit_splits', 'table_arrays',
-           'encode_table', 'structures', 'roundtrip_ok', 'known_formulas', 'AlexandriaKeys', 'alexandria_row',
-           'iter_alexandria', 'alexandria_funnel', 'fig1_distributions']
+           'load_extra', 'Filter', 'funnel', 'merge_reports', 'check_split', 'kit_splits', 'read_user_table',
+           'split_tables', 'checkpoint_split', 'checkpoint_training_table', 'table_arrays', 'encode_table',
+           'structures', 'roundtrip_ok', 'known_formulas', 'AlexandriaKeys', 'alexandria_row', 'iter_alexandria',
+           'alexandria_funnel', 'fig1_distributions']
 
 # %% ../nbs/01_data.ipynb #29a5e287
 MS_PER_MUB_A3 = 11.654   # T per μB/Å³: Ms = μ0 · M, with 1 μB/Å³ = 9.274e6 A/m
@@ -200,6 +201,36 @@ def kit_splits(split: str = "mp20",         # a name of SPLIT_NAMES
     tr = funnel(load_mp20("train"), steps)[0]
     if split == "mp20+extra": tr = pd.concat([tr, funnel(load_extra(), steps)[0]])
     return dict(train=tr, val=funnel(load_mp20("val"), steps)[0], test=test)
+
+# %% ../nbs/01_data.ipynb #ae326d57
+def read_user_table(path) -> pd.DataFrame:
+    "A user's crystal table (Parquet file or folder of parts) with positions, plus the columns the filters need."
+    p = Path(path)
+    if not p.exists(): raise FileNotFoundError(f"data {str(path)!r}: no such dataset; use one of {SPLIT_NAMES} or a Parquet file/folder of crystals with positions")
+    df = pd.read_parquet(p)
+    need = {"material_id", "num_sites", "atomic_numbers", "frac_coords", "cell"} - set(df.columns)
+    if need: raise ValueError(f"data {str(path)!r}: missing columns {sorted(need)}")
+    return df.assign(max_lattice_length=[np.linalg.norm(np.reshape(c, (3, 3)), axis=1).max() for c in df.cell],
+                     n_elements=[len(set(a)) for a in df.atomic_numbers], z_max=[max(a) for a in df.atomic_numbers],
+                     has_positions=df.frac_coords.notna())
+
+def split_tables(data: str = "mp20", seed: int = 0, val_fraction: float = 0.1) -> dict[str, pd.DataFrame]:
+    "Train/val/test tables of a split name, or of a user table cut (seeded) into train/val with MP-20 test as test."
+    if data in SPLIT_NAMES: return kit_splits(data, seed, val_fraction)
+    pool = funnel(read_user_table(data), TRAINING_FILTERS)[0]
+    perm = np.random.default_rng(seed).permutation(len(pool)); nv = int(round(val_fraction * len(pool)))
+    return dict(train=pool.iloc[np.sort(perm[nv:])], val=pool.iloc[np.sort(perm[:nv])], test=funnel(load_mp20("test"), TRAINING_FILTERS)[0])
+
+def checkpoint_split(ck: dict) -> str:
+    "The data a checkpoint dict was trained on: its recorded split, else `mp20-valcut` (checkpoints from before splits had names)."
+    cfg = ck.get("config", {})
+    if cfg.get("split"): return cfg["split"]
+    return LEGACY_SPLIT if cfg.get("data", "mp20") == "mp20" else cfg["data"]
+
+def checkpoint_training_table(ck: dict) -> pd.DataFrame:
+    "The training crystals of a checkpoint dict (its split, seed, validation share and `max_train`)."
+    cfg = ck.get("config", {}); tr = split_tables(checkpoint_split(ck), cfg.get("split_seed", 0), cfg.get("val_fraction", 0.1))["train"]
+    return tr.iloc[:cfg["max_train"]] if cfg.get("max_train") else tr
 
 # %% ../nbs/01_data.ipynb #2dd301b6
 def table_arrays(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

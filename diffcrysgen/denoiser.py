@@ -10,12 +10,13 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .ircr import IRCRScaler, N_GEN, N_COMP
+from .ircr import IRCRScaler, N_GEN, N_COMP, ROW_C
 
 # %% auto #0
-__all__ = ['CKPT_FORMAT', 'COND_KEYS', 'pick_device', 'append_dims', 'NoiseEmbedding', 'WSConv1d', 'ResBlock', 'SelfAttention1d',
-           'ConditionEmbedding', 'UNetConfig', 'UNet1d', 'edm_scalings', 'EDMPrecond', 'EDMLossConfig', 'edm_loss',
-           'build_denoiser', 'model_args_of', 'read_checkpoint', 'load_denoiser']
+__all__ = ['SPECIAL_ANGLES', 'FRAC_GRID', 'N_SYM', 'CKPT_FORMAT', 'COND_KEYS', 'pick_device', 'append_dims', 'NoiseEmbedding',
+           'WSConv1d', 'ResBlock', 'SelfAttention1d', 'ConditionEmbedding', 'symmetry_features', 'UNetConfig',
+           'SymHead', 'UNet1d', 'edm_scalings', 'EDMPrecond', 'EDMLossConfig', 'edm_loss', 'build_denoiser',
+           'model_args_of', 'read_checkpoint', 'load_denoiser']
 
 # %% ../nbs/02_denoiser.ipynb #f23cb96c
 def pick_device(device: str = "auto") -> torch.device:
@@ -83,6 +84,29 @@ class ConditionEmbedding(nn.Module):
         given = torch.isfinite(cond)                                        # (B, K)
         return self.mlp(torch.cat([torch.where(given, cond, 0.0), given.to(cond.dtype)], dim=1))   # (B, dim)
 
+# %% ../nbs/02_denoiser.ipynb #38e2db70
+SPECIAL_ANGLES = (60.0, 90.0, 120.0)   # °
+FRAC_GRID = 24                         # special fractional coordinates: multiples of 1/24 (½, ¼, ⅓, ⅙, ⅛, …)
+N_SYM = 12                             # feature channels
+
+def _soft(t: torch.Tensor, cap: float = 4.0) -> torch.Tensor: return t / torch.sqrt(1 + (t / cap) ** 2)
+def _wrap(d: torch.Tensor) -> torch.Tensor: return d - d.round()             # periodic difference of fractions
+
+def symmetry_features(x: torch.Tensor, sigma: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> torch.Tensor:
+    "(B, 12, 136) equality/special-value evidence of scaled IRCR x (B, 3, 136) at noise σ (B, 1, 1), in noise units."
+    span = (hi - lo).to(x); u = lo.to(x) + (x + 1) / 2 * span                   # Å, °, fractions (feature_range −1…1)
+    s = sigma * span / 2; L, C, A = slice(94, 116), ROW_C, slice(95, 96)        # physical noise std per row (B, 1, 136)
+    f = x.new_zeros(x.shape[0], N_SYM, x.shape[2])
+    d = u - u.roll(-1, dims=1); d[..., C] = _wrap(d[..., C])                     # a−b, b−c, c−a per row
+    f[:, 0:3, L] = _soft(d[..., L] / (s[..., L] * 2 ** 0.5))
+    f[:, 3:6, C] = _soft(_wrap(u[..., C] + u[..., C].roll(-1, dims=1)) / (s[..., C] * 2 ** 0.5))
+    dA = torch.stack([u[..., A] - v for v in SPECIAL_ANGLES]); dA = dA.gather(0, dA.abs().argmin(0, keepdim=True))[0]
+    f[:, 6:9, A] = _soft(dA / s[..., A])
+    f[:, 6:9, C] = _soft(_wrap(u[..., C] * FRAC_GRID) / FRAC_GRID / s[..., C])
+    n = _wrap(u[..., 96:115] - u[..., 97:116])                                   # next site's coordinate
+    f[:, 9:12, 96:115] = _soft(n / torch.sqrt(s[..., 96:115] ** 2 + s[..., 97:116] ** 2))
+    return f
+
 # %% ../nbs/02_denoiser.ipynb #96c40806
 @dataclass
 class UNetConfig:
@@ -96,6 +120,19 @@ class UNetConfig:
     in_channels: int = N_COMP          # IRCR columns
     length: int = N_GEN                # IRCR rows the generator models
     cond_dim: int = 0                  # scalar conditions (properties) the network can take; 0: unconditional
+    sym_features: bool = False         # feed the symmetry features (needs the scaler's row bounds) and add their output head
+
+# %% ../nbs/02_denoiser.ipynb #bc0eb774
+class SymHead(nn.Module):
+    "Per-row MLP from the symmetry features (and the U-Net's last features) to an additive output; starts at zero."
+    def __init__(self, c: int, emb_dim: int, out: int, hidden: int = 64):
+        super().__init__()
+        self.c1, self.emb, self.c2 = nn.Conv1d(N_SYM + c, hidden, 3, padding=1), nn.Linear(emb_dim, hidden), nn.Conv1d(hidden, hidden, 1)
+        self.c3 = nn.Conv1d(hidden, out, 3, padding=1); nn.init.zeros_(self.c3.weight); nn.init.zeros_(self.c3.bias)
+
+    def forward(self, feats: torch.Tensor, h: torch.Tensor, emb: torch.Tensor) -> torch.Tensor:
+        z = F.silu(self.c1(torch.cat([feats, h], dim=1)) + self.emb(emb)[:, :, None])
+        return self.c3(F.silu(self.c2(z)))
 
 # %% ../nbs/02_denoiser.ipynb #ea3a3ab9
 class UNet1d(nn.Module):
@@ -104,7 +141,8 @@ class UNet1d(nn.Module):
         super().__init__(); self.cfg = cfg; ch, E, G = list(cfg.channels), cfg.emb_dim, cfg.groups
         self.embed = NoiseEmbedding(E)
         if cfg.cond_dim: self.cond_embed = ConditionEmbedding(cfg.cond_dim, E)
-        self.inp = nn.Conv1d(cfg.in_channels, ch[0], 3, padding=1)
+        self.inp = nn.Conv1d(cfg.in_channels + N_SYM * cfg.sym_features, ch[0], 3, padding=1)
+        if cfg.sym_features: self.sym_head = SymHead(ch[0], E, cfg.in_channels)
         self.enc, self.down, self.up, self.dec = nn.ModuleList(), nn.ModuleList(), nn.ModuleList(), nn.ModuleList()
         c = ch[0]
         for i, w in enumerate(ch):
@@ -117,9 +155,11 @@ class UNet1d(nn.Module):
         self.out = nn.Sequential(nn.GroupNorm(min(G, c), c), nn.SiLU(), nn.Conv1d(c, cfg.in_channels, 3, padding=1))
 
 # %% ../nbs/02_denoiser.ipynb #a04563cb
-def _unet_forward(self: UNet1d, x: torch.Tensor, c_noise: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
-    "F(x, c_noise[, cond]): (B, 3, 136) → (B, 3, 136); cond (B, cond_dim) normalised, NaN = not given."
-    emb, h, skips = self.embed(c_noise), self.inp(x), []
+def _unet_forward(self: UNet1d, x: torch.Tensor, c_noise: torch.Tensor, cond: torch.Tensor | None = None,
+                  feats: torch.Tensor | None = None) -> torch.Tensor:
+    "F(x, c_noise[, cond, feats]): (B, 3, 136) → (B, 3, 136); cond (B, cond_dim) normalised, NaN = not given; feats (B, 12, 136) symmetry features."
+    if self.cfg.sym_features and feats is None: raise ValueError("this network takes symmetry features; call it through EDMPrecond")
+    emb, h, skips = self.embed(c_noise), self.inp(torch.cat([x, feats], 1) if self.cfg.sym_features else x), []
     if self.cfg.cond_dim: emb = emb + self.cond_embed(cond if cond is not None else x.new_full((len(x), self.cfg.cond_dim), float("nan")))
     elif cond is not None: raise ValueError("this denoiser is unconditional (cond_dim = 0); sample without conditions")
     for blocks, down in zip(self.enc, self.down):
@@ -129,7 +169,8 @@ def _unet_forward(self: UNet1d, x: torch.Tensor, c_noise: torch.Tensor, cond: to
     for up, blocks in zip(self.up, self.dec):
         h = torch.cat([up(h), skips.pop()], dim=1)
         for blk in blocks: h = blk(h, emb)
-    return self.out(h)
+    out = self.out(h)
+    return out + self.sym_head(feats, h, emb) if self.cfg.sym_features else out
 
 UNet1d.forward = _unet_forward
 
@@ -153,13 +194,21 @@ class EDMPrecond(nn.Module):
         self.cond_quantiles = [list(map(float, q)) for q in cond_quantiles]   # for drawing targets from a range (`02a_conditions`)
         if cond_names:                                                      # buffers only when conditioned: unconditional state dicts stay as they were
             self.register_buffer("cond_mean", torch.tensor(cond_mean, dtype=torch.float32)); self.register_buffer("cond_std", torch.tensor(cond_std, dtype=torch.float32))
+        if getattr(getattr(model, "cfg", None), "sym_features", False):            # the scaler's row bounds, for the symmetry features
+            self.register_buffer("ircr_lo", torch.zeros(N_GEN, dtype=torch.float64)); self.register_buffer("ircr_hi", torch.ones(N_GEN, dtype=torch.float64))
+
+    def set_scaler(self, scaler: IRCRScaler) -> "EDMPrecond":
+        "Store the training scaler's row bounds (models with symmetry features)."
+        self.ircr_lo.copy_(torch.as_tensor(scaler.lo)); self.ircr_hi.copy_(torch.as_tensor(scaler.hi)); return self
 
     def forward(self, x: torch.Tensor, sigma: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
         "D(x; σ[, cond]); cond (B, K) in the properties' own units (eV/atom, T, …), NaN where not given."
         sigma = append_dims(torch.as_tensor(sigma, dtype=x.dtype, device=x.device).expand(x.shape[0]), x.ndim)
         c_skip, c_out, c_in, c_noise = edm_scalings(sigma, self.sigma_data)
         if cond is not None and self.cond_names: cond = ((cond.to(self.cond_mean) - self.cond_mean) / self.cond_std).to(x.dtype)
-        return c_skip * x + c_out * self.model(c_in * x, c_noise.flatten(), cond)
+        if not hasattr(self, "ircr_lo"): return c_skip * x + c_out * self.model(c_in * x, c_noise.flatten(), cond)
+        feats = symmetry_features(x.float(), sigma.float(), self.ircr_lo.float(), self.ircr_hi.float()).to(x.dtype)
+        return c_skip * x + c_out * self.model(c_in * x, c_noise.flatten(), cond, feats)
 
 # %% ../nbs/02_denoiser.ipynb #d2074c9f
 @dataclass

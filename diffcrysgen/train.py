@@ -13,7 +13,7 @@ import torch
 import torch.distributed as dist
 from tqdm.auto import tqdm
 from .ircr import IRCRScaler, sigma_data_of
-from .data import data_dir, kit_splits, encode_table, funnel, TRAINING_FILTERS
+from .data import data_dir, encode_table, split_tables, SPLIT_NAMES
 from .denoiser import (UNetConfig, EDMLossConfig, EDMPrecond, UNet1d, edm_loss, model_args_of, build_denoiser,
                                   read_checkpoint, pick_device, CKPT_FORMAT)
 from .conditions import condition_columns, condition_values, condition_stats, drop_conditions
@@ -21,7 +21,7 @@ from .conditions import condition_columns, condition_values, condition_stats, dr
 # %% auto #0
 __all__ = ['SHIP_KEYS', 'TrainConfig', 'lr_at', 'training_data', 'runs_root', 'new_run_dir', 'save_atomic', 'ema_update',
            'validation_loss', 'check_init_from', 'load_init_weights', 'train', 'learning_curve', 'ship_checkpoint',
-           'model_card']
+           'split_description', 'model_card']
 
 # %% ../nbs/03_train.ipynb #6377722b
 @dataclass
@@ -36,9 +36,9 @@ class TrainConfig:
     device: str = "auto"         # "auto": cuda when available, else cpu
     precision: str = "fp32"      # "fp32" or "bf16" (autocast; weights and optimiser stay fp32)
     torch_compile: bool = False  # torch.compile the training forward/backward (a one-off warm-up of about a minute on CPU)
-    data: str = "mp20"           # "mp20" (shipped) or a Parquet file/folder of crystals with positions
-    val_fraction: float = 0.1    # share of the data held out for validation
-    split_seed: int = 0          # seeds the train/validation cut
+    data: str = "mp20"           # a split ("mp20": MP-20 train/val; "mp20+extra"; "mp20-valcut": the earlier cut of MP-20 val) or a Parquet file/folder of crystals
+    val_fraction: float = 0.1    # share held out for validation (mp20-valcut and user tables; mp20 uses MP-20 val)
+    split_seed: int = 0          # seeds the train/validation cut (mp20-valcut and user tables)
     max_train: int = 0           # use only the first N training crystals (0: all)
     run_dir: str = ""            # parent of the numbered run folders ("": <repo>/runs)
     name: str = "mp20-edm"       # suffix of the run folder name
@@ -53,6 +53,7 @@ class TrainConfig:
     blocks: int = 2
     emb_dim: int = 128
     attn_heads: int = 4
+    sym_features: bool = False   # give the network symmetry features (02_denoiser): equalities and special values in units of the noise
     conditions: str = ""         # property columns to condition on (classifier-free guidance), e.g. "hform,Ms"; "": unconditional
     cond_dropout: float = 0.2    # probability each condition of each crystal is hidden in training (learns the unconditional score too)
     init_from: str = ""          # checkpoint whose weights start the run (fine-tuning; new condition layers start at zero)
@@ -60,7 +61,7 @@ class TrainConfig:
     def unet(self) -> UNetConfig:
         "The architecture part of the config."
         return UNetConfig(channels=tuple(self.channels), blocks=self.blocks, emb_dim=self.emb_dim, attn_heads=self.attn_heads,
-                          cond_dim=len(condition_columns(self.conditions)))
+                          cond_dim=len(condition_columns(self.conditions)), sym_features=self.sym_features)
 
 # %% ../nbs/03_train.ipynb #0854e704
 def lr_at(cfg: TrainConfig, epoch: int) -> float:
@@ -71,25 +72,9 @@ def lr_at(cfg: TrainConfig, epoch: int) -> float:
     return cfg.lr * (0.1 if f >= 0.8 else 0.2 if f >= 0.5 else 1.0)
 
 # %% ../nbs/03_train.ipynb #d1754965
-def _table(data: str) -> pd.DataFrame | None:
-    "A user-supplied crystal table (Parquet file or folder of parts), or None for the shipped MP-20."
-    if data == "mp20": return None
-    p = Path(data)
-    if not p.exists(): raise FileNotFoundError(f"data {data!r}: no such dataset; use 'mp20' or a Parquet file/folder of crystals with positions")
-    df = pd.read_parquet(p)
-    need = {"material_id", "num_sites", "atomic_numbers", "frac_coords", "cell"} - set(df.columns)
-    if need: raise ValueError(f"data {data!r}: missing columns {sorted(need)}")
-    return df
-
 def training_data(cfg: TrainConfig) -> dict:
     "Scaled train/val tensors (N, 3, 136), the fitted scaler, sigma_data and the split sizes."
-    df = _table(cfg.data)
-    if df is None: sp = kit_splits(cfg.split_seed, cfg.val_fraction)
-    else:
-        pool = funnel(df.assign(max_lattice_length=[np.linalg.norm(np.reshape(c, (3, 3)), axis=1).max() for c in df.cell],
-                                n_elements=[len(set(a)) for a in df.atomic_numbers], z_max=[max(a) for a in df.atomic_numbers]), TRAINING_FILTERS)[0]
-        perm = np.random.default_rng(cfg.split_seed).permutation(len(pool)); nv = int(round(cfg.val_fraction * len(pool)))
-        sp = dict(train=pool.iloc[np.sort(perm[nv:])], val=pool.iloc[np.sort(perm[:nv])])
+    sp = split_tables(cfg.data, cfg.split_seed, cfg.val_fraction)
     tr = sp["train"].iloc[:cfg.max_train] if cfg.max_train else sp["train"]
     Xtr, Xva = encode_table(tr), encode_table(sp["val"])
     scaler = IRCRScaler.fit(Xtr)
@@ -140,13 +125,14 @@ def _start(cfg: TrainConfig, data: dict, dev: torch.device) -> dict:
     if cfg.resume:
         run = Path(cfg.resume); ck = read_checkpoint(run / "ckpt-last.pt", dev)
         want = model_args_of(cfg.unet(), ck["model_args"]["sigma_data"], data.get("cond"))
-        if want != {"cond_dim": 0, **ck["model_args"]}:                     # runs from before conditioning lack cond_dim
+        if want != {"cond_dim": 0, "sym_features": False, **ck["model_args"]}:   # runs from before conditioning/features lack these
             raise ValueError(f"resume {run}: checkpoint architecture {ck['model_args']} differs from this run's {want}; match it or start a new run")
     else: run = new_run_dir(cfg) if _dist()[0] == 0 else None; ck = None
     torch.manual_seed(cfg.seed)
     init = check_init_from(cfg.init_from, data) if cfg.init_from and ck is None else None
     sd = (ck or init or {"model_args": {"sigma_data": data["sigma_data"]}})["model_args"]["sigma_data"]
     net = build_denoiser(model_args_of(cfg.unet(), sd, data.get("cond"))).to(dev)
+    if cfg.sym_features: net.set_scaler(data["scaler"])                      # the features read the scaler's row bounds
     if init is not None: load_init_weights(net, init, cfg.init_from)
     ema = copy.deepcopy(net).requires_grad_(False)
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
@@ -179,7 +165,7 @@ def _checkpoint(st: dict, cfg: TrainConfig, data: dict, val: float) -> dict:
     "Everything needed to rebuild the model and resume training, as plain tensors and numbers."
     net = st["net"].module if hasattr(st["net"], "module") else st["net"]
     return dict(format=CKPT_FORMAT, model=net.state_dict(), ema=st["ema"].state_dict(), optimizer=st["opt"].state_dict(),
-                model_args=model_args_of(cfg.unet(), float(net.sigma_data), data.get("cond")), config=asdict(cfg) | {"channels": list(cfg.channels)},
+                model_args=model_args_of(cfg.unet(), float(net.sigma_data), data.get("cond")), config=asdict(cfg) | {"channels": list(cfg.channels), "split": cfg.data},
                 scaler=data["scaler"].to_dict(), epoch=st["epoch"], step=st["step"], best_val=st["best"], val_loss=val,
                 rng=dict(noise=st["gen"].get_state(), torch=torch.get_rng_state()))
 
@@ -218,7 +204,7 @@ def train(cfg: TrainConfig, quiet: bool = False) -> Path:
         run = [st["run"]]; dist.broadcast_object_list(run); st["run"] = run[0]
     if cfg.torch_compile: st["fwd"] = torch.compile(st["net"])               # checkpoints keep saving the plain module
     run = Path(st["run"])
-    if rank == 0: (run / "params.json").write_text(json.dumps(asdict(cfg) | {"channels": list(cfg.channels), "n_train": data["n_train"], "n_val": data["n_val"], "world_size": ws}, indent=1))
+    if rank == 0: (run / "params.json").write_text(json.dumps(asdict(cfg) | {"channels": list(cfg.channels), "split": cfg.data, "n_train": data["n_train"], "n_val": data["n_val"], "world_size": ws}, indent=1))
     Ztr, Zva = data["train"], data["val"].to(dev)
     steps = (len(Ztr) - ws) // cfg.batch_size + 1
     bar = tqdm(total=steps * (cfg.epochs - st["epoch"]), disable=quiet or rank != 0, desc=run.name)
@@ -286,13 +272,20 @@ def ship_checkpoint(run, dst, command: str, which: str = "ckpt-best.pt") -> Path
     dst.with_suffix(".md").write_text(model_card(run, dst, command, ck))
     return dst
 
+# %% ../nbs/03_train.ipynb #7292a306
+def split_description(split: str, split_seed: int = 0) -> str:
+    "A model card's words for the data of a split."
+    return {"mp20": "MP-20 train (positions reconstructed from Materials Project ids, 97.7 % exact on val), selected on MP-20 val",
+            "mp20+extra": "MP-20 train (positions reconstructed) plus 22,099 extra Materials Project crystals, selected on MP-20 val",
+            "mp20-valcut": f"the earlier kit split of MP-20 val (split_seed {split_seed})"}.get(split, f"user table {split} (split_seed {split_seed})")
+
 # %% ../nbs/03_train.ipynb #eec3fed5
 def model_card(run: Path, dst: Path, command: str, ck: dict) -> str:
     "Markdown model card of a shipped checkpoint, from its run folder."
     import platform
     p = json.loads((run / "params.json").read_text()); s = pd.read_json(run / "stats.jsonl", lines=True)
     best = s.loc[s.val_loss.idxmin()]; cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
-    rows = [("data", f"{p['data']}: kit split of MP-20 val (split_seed {p['split_seed']}), {p['n_train']:,} train / {p['n_val']:,} validation crystals; MP-20 test untouched"),
+    rows = [("data", f"{p.get('split', p['data'])}: {split_description(p.get('split', 'mp20-valcut'), p['split_seed'])}, {p['n_train']:,} train / {p['n_val']:,} validation crystals; MP-20 test untouched"),
             ("architecture", f"UNet1d channels {ck['model_args']['channels']}, {ck['model_args']['blocks']} blocks/level, {sum(v.numel() for k, v in ck['ema'].items() if k not in ('sigma_data', 'cond_mean', 'cond_std')):,} parameters; sigma_data {ck['model_args']['sigma_data']:.4f}"),
             ("training", f"{p['epochs']} epochs planned, {int(s.epoch.max())} run ({int(s.step.max()):,} steps of batch {p['batch_size']}), lr {p['lr']} '{p['lr_schedule']}' schedule, EMA {p['ema_decay']}, {p['precision']}, seed {p['seed']}"),
             ("weights", f"EMA, epoch {ck['epoch']} (lowest validation loss)" + (f"; fine-tuned from {Path(p['init_from']).name}" if p.get("init_from") else "")),
