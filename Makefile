@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 TORCH := torch==2.13.0
 
-.PHONY: install demo test export clean-nbs figures bench-conditioning bench-sample bench-train properties mp20-table
+.PHONY: install demo test export clean-nbs figures bench-conditioning bench-sample bench-train properties mp20-table probe
 
 $(STAMP): setup.py settings.ini
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -70,3 +70,9 @@ properties: install
 mp20-table: install
 	$(VENV)/bin/diffcrysgen sample --n 10000 --out gen/mp20-10k --seed 0 --steps 20 --churn 0
 	$(VENV)/bin/diffcrysgen evaluate gen/mp20-10k train-kit --reference test --workers 2 --out bench/results/mp20-eval-$$(date +%Y%m%d-%H%M%S)
+
+## Issue #14's quality probe (a few minutes on 2 cores): 1,024 crystals with `sample --fast` per checkpoint, symmetry and cell
+## statistics beside real MP-20 test crystals, and the denoiser diagnostic. `make probe CKPT="a.pt b.pt"` (default: shipped).
+CKPT ?=
+probe: install
+	$(PY) bench/probe.py $(CKPT) --json bench/results/probe.jsonl
