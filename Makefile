@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 TORCH := torch==2.13.0
 
-.PHONY: install demo test export clean-nbs figures bench-conditioning bench-sample bench-train properties mp20-table probe
+.PHONY: install demo test export clean-nbs figures bench-conditioning bench-sample bench-train properties mp20-table probe recipes recipes-table
 
 $(STAMP): setup.py settings.ini
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -59,7 +59,7 @@ bench-train: install
 	$(PY) bench/train_throughput.py --steps 20 --warmup 5 --repeats 3 --compile --flops | tee bench/results/train_throughput.md
 
 ## Retrain the shipped property models (~12 + 5 min on one thread); the last cell checks them against the shipped ones.
-PROP_ARGS := -p epochs 300 -p patience 40 -p plateau 15 -p batch_size 64 -p lr 0.001 -p weight_decay 0.0001 -p loss l1 -p augment True -p seed 0 -p max_train 0 -p threads 1
+PROP_ARGS := -p epochs 150 -p patience 30 -p plateau 12 -p batch_size 64 -p lr 0.001 -p weight_decay 0.0001 -p loss l1 -p augment True -p seed 0 -p split mp20 -p max_train 0 -p threads 1
 properties: install
 	mkdir -p runs
 	$(VENV)/bin/papermill nbs/06_properties.ipynb runs/06_properties-hform.ipynb -p target hform $(PROP_ARGS)
@@ -69,10 +69,18 @@ properties: install
 ## training split (the ceiling), scored against MP-20 test (~13 min of fingerprints on 2 cores the first time).
 mp20-table: install
 	$(VENV)/bin/diffcrysgen sample --n 10000 --out gen/mp20-10k --seed 0 --steps 20 --churn 0
-	$(VENV)/bin/diffcrysgen evaluate gen/mp20-10k train-kit --reference test --workers 2 --out bench/results/mp20-eval-$$(date +%Y%m%d-%H%M%S)
+	$(VENV)/bin/diffcrysgen evaluate gen/mp20-10k training --reference test --workers 2 --out bench/results/mp20-eval-$$(date +%Y%m%d-%H%M%S)
 
 ## Issue #14's quality probe (a few minutes on 2 cores): 1,024 crystals with `sample --fast` per checkpoint, symmetry and cell
 ## statistics beside real MP-20 test crystals, and the denoiser diagnostic. `make probe CKPT="a.pt b.pt"` (default: shipped).
 CKPT ?=
 probe: install
 	$(PY) bench/probe.py $(CKPT) --json bench/results/probe.jsonl
+
+## Issue #14's recipe comparison: short runs from scratch on MP-20 train at equal CPU time (20 CPU-min each, one thread,
+## two at a time), each probed; `make recipes RECIPES="unet sym"`; the log table of docs/experiments.md: `make recipes-table`.
+RECIPES ?= unet sym
+recipes: install
+	$(PY) bench/recipes.py $(RECIPES) --jobs 2
+recipes-table: install
+	$(PY) bench/recipes.py --table

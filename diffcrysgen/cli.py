@@ -13,7 +13,7 @@ import pandas as pd
 from pymatgen.core import Element
 from .ircr import N_GEN, IRCRScaler, sigma_data_of
 from .data import (IRCR_LIMITS, PAPER_FUNNEL, SPLITS, TRAINING_FILTERS, data_dir, encode_table, funnel,
-                              kit_splits, load_mp20, roundtrip_ok)
+                              kit_splits, load_extra, load_mp20, roundtrip_ok)
 from .analysis import crystal_systems
 from .sample import SamplerConfig, default_checkpoint, generate, summarise, format_summary, add_sample_arguments, run_sample
 
@@ -132,10 +132,10 @@ def _demo_args(p: argparse.ArgumentParser):
 
 def _demo_data(seed: int) -> pd.DataFrame:
     "Print the shipped data and the kit's splits; return the kit's training split."
-    n = {s: len(load_mp20(s)) for s in SPLITS}; sp = kit_splits(seed=seed)
-    print(f"shipped MP-20 ({data_dir() / 'mp20'}): train {n['train']:,} (no positions), val {n['val']:,}, test {n['test']:,}")
-    print(f"kit splits (TRAINING_FILTERS on MP-20 val, seed {seed}; test = MP-20 test): "
-          + ", ".join(f"{k} {len(v):,}" for k, v in sp.items()))
+    t = {s: load_mp20(s) for s in SPLITS}; sp = kit_splits(seed=seed)
+    print(f"shipped MP-20 ({data_dir() / 'mp20'}): train {len(t['train']):,} ({int(t['train'].has_positions.sum()):,} with positions "
+          f"reconstructed from Materials Project ids), val {len(t['val']):,}, test {len(t['test']):,}; mp-extra {len(load_extra()):,} more crystals")
+    print(f"standard split mp20 (TRAINING_FILTERS on MP-20 train / val / test): " + ", ".join(f"{k} {len(v):,}" for k, v in sp.items()))
     return sp["train"]
 
 # %% ../nbs/10_cli.ipynb #d5cf636e
@@ -147,10 +147,10 @@ def _demo_encode(train: pd.DataFrame) -> np.ndarray:
     return X
 
 def _demo_roundtrip() -> tuple[int, int]:
-    "Round trip on every IRCR-eligible shipped crystal (MP-20 val + test); returns (ok, total)."
-    el = pd.concat([funnel(load_mp20(s), IRCR_LIMITS)[0] for s in ("val", "test")])
+    "Round trip on every IRCR-eligible shipped crystal with positions (MP-20 train, val, test, mp-extra); returns (ok, total)."
+    el = pd.concat([funnel(t[t.has_positions], IRCR_LIMITS)[0] for t in (*map(load_mp20, SPLITS), load_extra())])
     ok = int(roundtrip_ok(el).sum())
-    print(f"round trip decode(encode(x)): {ok:,}/{len(el):,} IRCR-eligible shipped crystals (val + test) give back "
+    print(f"round trip decode(encode(x)): {ok:,}/{len(el):,} IRCR-eligible shipped crystals (MP-20 train, val, test, mp-extra) give back "
           "the same species, coordinates and lattice (within 1e-6)")
     return ok, len(el)
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .data import kit_splits
+from .data import checkpoint_training_table, kit_splits
+from .denoiser import read_checkpoint
 from .conditions import ConditionRange, condition_hits, merge_ranges, parse_condition
 from .inpaint import parse_target, matches_target
 from .sample import FAST, SamplerConfig, default_checkpoint, generate, generated_structures, read_generated
@@ -34,9 +35,11 @@ def meets(hform, ms, t: DoubleTarget = DoubleTarget()) -> np.ndarray:
     "Whether each (h_form, Ms) pair meets both targets (NaN never does)."
     return condition_hits(pd.DataFrame(dict(hform_pred=np.asarray(hform, float), ms_pred=np.asarray(ms, float))), t.ranges)
 
-def training_rate(t: DoubleTarget = DoubleTarget(), split: str = "train") -> dict:
-    "Share of the kit's split (true MP-20 labels) meeting both targets."
-    df = kit_splits()[split]; hit = meets(df.formation_energy_per_atom, df.ms_tesla, t)
+def training_rate(t: DoubleTarget = DoubleTarget(), split: str = "train", checkpoint=None) -> dict:
+    "Share of a split (true MP-20 labels) meeting both targets; `train`: the training split of the generator `checkpoint` (default: the shipped conditioned one)."
+    if split == "train": df = checkpoint_training_table(read_checkpoint(checkpoint or default_checkpoint(conditioned=True)))
+    else: df = kit_splits()[split]
+    hit = meets(df.formation_energy_per_atom, df.ms_tesla, t)
     return dict(split=split, n=len(df), hits=int(hit.sum()), rate=float(hit.mean()))
 
 # %% ../nbs/06a_conditioning.ipynb #fd662661

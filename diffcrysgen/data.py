@@ -262,9 +262,9 @@ def roundtrip_ok(df: pd.DataFrame, tol: float = 1e-6) -> np.ndarray:
     return lat_ok & (np.bincount(cid, weights=~site_ok, minlength=len(n)) == 0)
 
 # %% ../nbs/01_data.ipynb #c42a71fd
-def known_formulas() -> set[str]:
-    "Reduced formulas of every MP-20 crystal (train, val and test)."
-    return set().union(*(set(load_mp20(s).formula) for s in SPLITS))
+def known_formulas(extra: bool = False) -> set[str]:
+    "Reduced formulas of every MP-20 crystal (train, val and test), and of the extra crystals if `extra`."
+    return set().union(*(set(load_mp20(s).formula) for s in SPLITS), set(load_extra().formula) if extra else set())
 
 # %% ../nbs/01_data.ipynb #4df6834b
 @dataclass

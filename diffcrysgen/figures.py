@@ -14,7 +14,8 @@ from plotly.subplots import make_subplots
 from pymatgen.core import Element, Structure
 from .ircr import N_ELEM
 from .analysis import CRYSTAL_SYSTEMS, crystal_systems, min_distances
-from .data import fig1_distributions, kit_splits, load_mp20
+from .data import fig1_distributions, kit_splits, load_mp20, checkpoint_split, checkpoint_training_table
+from .denoiser import read_checkpoint
 from .metrics import CLASSES, composition_classes
 from .properties import model_from_checkpoint, parity_figure, predict_arrays, property_model_path, read_property_checkpoint, regression_metrics, target_arrays
 from .screening import default_hull, finalists
@@ -105,12 +106,16 @@ def structures_figure(structs: list[Structure],
     return fig
 
 # %% ../nbs/08_figures.ipynb #af20661a
-REFERENCES = ("train-kit", "val-kit", "test-kit", "val", "test")   # MP-20 tables with positions (MP-20 train ships compositions only)
+REFERENCES = ("training", "train", "train-kit", "val-kit", "test-kit", "val", "test")   # MP-20 tables with positions
 
-def reference_table(name: str = "train-kit", split_seed: int = 0) -> pd.DataFrame:
-    "An MP-20 table to compare with: a kit split (`train-kit`: what the shipped model trained on) or MP-20 val/test."
+def reference_table(name: str = "training", split_seed: int = 0, checkpoint=None) -> pd.DataFrame:
+    "A table to compare with: `training` (the split the generator `checkpoint` records; default the shipped one), `train` (MP-20 train), the earlier kit split (`*-kit`) or MP-20 val/test."
     if name not in REFERENCES: raise ValueError(f"reference {name!r}: choose one of {', '.join(REFERENCES)}")
-    return kit_splits(split_seed)[name[:-4]] if name.endswith("-kit") else load_mp20(name)
+    if name == "training":
+        from diffcrysgen.sample import checkpoint_path
+        return checkpoint_training_table(read_checkpoint(checkpoint_path(checkpoint)))
+    if name == "train": return kit_splits("mp20")["train"]
+    return kit_splits("mp20-valcut", split_seed)[name[:-4]] if name.endswith("-kit") else load_mp20(name)
 
 def with_hull_energy(df: pd.DataFrame, hull=None) -> pd.DataFrame:
     "A copy with `e_above_hull` (eV/atom): the formation energy above the hull of all MP-20 phases (or of `hull`)."
@@ -151,7 +156,7 @@ PARITY_LABELS = {"hform": "h_form", "ms": "Ms"}   # property target → axis lab
 
 def parity_data(checkpoint, split: str = "test") -> tuple[np.ndarray, np.ndarray, str, str]:
     "True and predicted values (rows with a known target) of a property checkpoint on a kit split; its target and unit."
-    ck = read_property_checkpoint(checkpoint); df = kit_splits(ck["config"]["split_seed"])[split]
+    ck = read_property_checkpoint(checkpoint); df = kit_splits(checkpoint_split(ck), ck["config"]["split_seed"])[split]
     y, arr = target_arrays(df, ck["target"])
     return y, predict_arrays(*arr, models={"p": model_from_checkpoint(ck)})["p"], ck["target"], ck["unit"]
 

@@ -19,18 +19,20 @@ from scipy.stats import wasserstein_distance
 from tqdm.auto import tqdm
 from pymatgen.core import Composition, Element, Lattice, Structure
 from pymatgen.analysis.structure_matcher import StructureMatcher
-from .data import data_dir, kit_splits, known_formulas, load_mp20, table_arrays
+from .data import data_dir, kit_splits, known_formulas, load_mp20, table_arrays, checkpoint_split, checkpoint_training_table
+from .denoiser import read_checkpoint
 from .analysis import AMU_PER_A3_IN_G_CM3, ATOMIC_MASSES, CRYSTAL_SYSTEMS, crystal_systems
-from .sample import generated_arrays, read_generated
+from .sample import generated_arrays, read_generated, sha256_file
 
 # %% auto #0
-__all__ = ['SPLIT_SOURCES', 'N_CNN', 'N_MAGPIE', 'FP_SYMPREC', 'FP_COLUMNS', 'MATCHERS', 'PAPER_SYMMETRY', 'TRANSITION_METALS',
-           'ANION_CLASSES', 'CLASSES', 'PROTOCOL', 'MAIN_COLUMNS', 'PUBLISHED_MP20', 'PUBLISHED_SOURCES', 'CrystalSet',
-           'crystal_set_from_table', 'crystal_set_from_run', 'load_crystal_set', 'structure_validity',
-           'cdvae_pauling_test', 'smact_validity', 'composition_validity', 'site_orbits', 'crystal_fingerprints',
-           'compute_fingerprints', 'reference_fingerprint_path', 'fingerprint_table', 'build_reference_fingerprints',
-           'shipped_fingerprints', 'set_fingerprints', 'magpie_scaler', 'scale_magpie', 'nearest_distances', 'coverage',
-           'densities', 'element_counts', 'predicted_hform', 'emd', 'unique_classes', 'novel_mask', 'symmetry_stats',
+__all__ = ['SPLIT_SOURCES', 'LEGACY_SOURCES', 'N_CNN', 'N_MAGPIE', 'FP_SYMPREC', 'FP_COLUMNS', 'MATCHERS', 'PAPER_SYMMETRY',
+           'TRANSITION_METALS', 'ANION_CLASSES', 'CLASSES', 'PROTOCOL', 'MAIN_COLUMNS', 'PUBLISHED_MP20',
+           'PUBLISHED_SOURCES', 'CrystalSet', 'crystal_set_from_table', 'crystal_set_from_run', 'run_checkpoint',
+           'training_set', 'load_crystal_set', 'structure_validity', 'cdvae_pauling_test', 'smact_validity',
+           'composition_validity', 'site_orbits', 'crystal_fingerprints', 'compute_fingerprints',
+           'reference_fingerprint_path', 'fingerprint_table', 'build_reference_fingerprints', 'shipped_fingerprints',
+           'set_fingerprints', 'magpie_scaler', 'scale_magpie', 'nearest_distances', 'coverage', 'densities',
+           'element_counts', 'predicted_hform', 'emd', 'unique_classes', 'novel_mask', 'symmetry_stats',
            'total_variation', 'symmetry_comparison', 'composition_class', 'composition_classes', 'EvalConfig',
            'formulas', 'validity_metrics', 'emd_metrics', 'novelty_metrics', 'evaluate', 'main_row', 'published_row',
            'comparison_markdown', 'format_markdown', 'new_eval_dir', 'jsonable', 'write_evaluation',
@@ -96,17 +98,38 @@ def crystal_set_from_run(run_dir, n: int | None = None) -> CrystalSet:
                       df.spacegroup.fillna(0).to_numpy(int), info)
 
 # %% ../nbs/05_metrics.ipynb #15b717d8
-SPLIT_SOURCES = ("test", "val", "train-kit", "val-kit", "test-kit")
+SPLIT_SOURCES = ("test", "val", "train", "train+extra", "train-kit", "val-kit", "test-kit", "training")
+LEGACY_SOURCES = {"train-kit": "train", "val-kit": "val", "test-kit": "test"}   # the earlier split (mp20-valcut)
 
-def load_crystal_set(source: str, n: int | None = None, split_seed: int = 0) -> CrystalSet:
-    "A shipped split by name (`SPLIT_SOURCES`) or a generated run folder; the first `n` crystals if given."
+def run_checkpoint(run_dir) -> Path:
+    "The checkpoint that generated a run folder: its recorded path, else a shipped checkpoint with the recorded sha256."
+    spec = json.loads((Path(run_dir) / "run.json").read_text())["spec"]; p, sha = Path(spec.get("checkpoint", "")), spec.get("checkpoint_sha256")
+    for q in [p] * p.is_file() + sorted((data_dir() / "checkpoints").glob("*.pt")):
+        if sha256_file(q) == sha: return q
+    raise FileNotFoundError(f"{run_dir}: its checkpoint {p} (sha256 {str(sha)[:12]}…) is not here; name the training crystals instead (--novelty-reference train, train-kit, …)")
+
+def training_set(checkpoint) -> CrystalSet:
+    "The training crystals of a checkpoint (the split it records), as a set."
+    ck = read_checkpoint(checkpoint); sp = checkpoint_split(ck)
+    cs = crystal_set_from_table(checkpoint_training_table(ck), f"training split of {Path(checkpoint).name} ({sp})"); cs.info["split"] = sp
+    return cs
+
+def _is_run(source) -> bool: p = Path(str(source)); return p.is_dir() and any(p.glob("part-*.parquet"))
+
+def load_crystal_set(source: str, n: int | None = None, split_seed: int = 0, training_of=None) -> CrystalSet:
+    "A shipped split by name (`SPLIT_SOURCES`; `training`: that of the run or checkpoint `training_of`) or a generated run folder; the first `n` crystals if given."
     if source in ("test", "val"): return crystal_set_from_table(load_mp20(source).iloc[:n], source)
-    if source in SPLIT_SOURCES: return crystal_set_from_table(kit_splits(split_seed)[source[:-4]].iloc[:n], source)
-    if source == "train": raise ValueError("train: MP-20 train ships compositions only (no positions); use train-kit, val or test")
-    p = Path(source)
-    if not p.is_dir() or not any(p.glob("part-*.parquet")):
-        raise ValueError(f"{source}: neither a split ({', '.join(SPLIT_SOURCES)}) nor a generated run folder (no part-*.parquet)")
-    return crystal_set_from_run(p, n)
+    if source in ("train", "train+extra"):
+        cs = crystal_set_from_table(kit_splits("mp20" if source == "train" else "mp20+extra")["train"].iloc[:n], source)
+        cs.info["split"] = "mp20" if source == "train" else "mp20+extra"; return cs
+    if source in LEGACY_SOURCES:
+        cs = crystal_set_from_table(kit_splits("mp20-valcut", split_seed)[LEGACY_SOURCES[source]].iloc[:n], source); cs.info["split"] = "mp20-valcut"; return cs
+    if source == "training":
+        if training_of is None: return load_crystal_set("train", n)      # no checkpoint to ask: the standard training split
+        cs = training_set(run_checkpoint(training_of) if _is_run(training_of) else training_of)
+        return cs.take(range(min(n, len(cs)))) if n else cs
+    if not _is_run(source): raise ValueError(f"{source}: neither a split ({', '.join(SPLIT_SOURCES)}) nor a generated run folder (no part-*.parquet)")
+    return crystal_set_from_run(Path(source), n)
 
 # %% ../nbs/05_metrics.ipynb #41239b65
 def structure_validity(cs: CrystalSet,
@@ -443,7 +466,8 @@ def composition_classes(formulas) -> dict:
 class EvalConfig:
     "Protocol settings of `evaluate`; defaults are CDVAE/DiffCSP's for MP-20."
     reference: str = "test"                  # COV and EMD reference: split name or run folder
-    novelty_reference: str = "train-kit"     # structure novelty: the generator's training crystals
+    novelty_reference: str = "training"      # structure novelty: the generator's training crystals (`training`: the split its checkpoint records)
+    training: str = ""                       # run folder or checkpoint whose training split `training` means ("": the evaluated run's)
     n: int | None = None                     # evaluate the first n crystals (None: all)
     min_distance: float = 0.5                # Å, structural validity
     min_volume: float = 0.1                  # Å³, structural validity
@@ -493,7 +517,7 @@ def novelty_metrics(cs: CrystalSet, valid: np.ndarray, nov: CrystalSet, cfg: Eva
     "Uniqueness, novelty, unique & novel (%) of the valid crystals per matcher preset, composition novelty, and per-crystal verdicts."
     v = np.flatnonzero(valid); S = [cs.structure(i) for i in v]; F = formulas(cs)[v]
     RF = formulas(nov); need = np.isin(RF, F); R = [nov.structure(i) if need[i] else None for i in range(len(nov))]
-    n, N, known = max(len(v), 1), len(cs), known_formulas(); out, per = {}, pd.DataFrame(index=range(N))
+    n, N, known = max(len(v), 1), len(cs), known_formulas(extra=nov.info.get("split") == "mp20+extra"); out, per = {}, pd.DataFrame(index=range(N))
     for name in cfg.matchers:
         tol = MATCHERS[name]; lab = unique_classes(S, F, tol, cfg.workers, progress); nv = novel_mask(S, F, R, RF, tol, cfg.workers, progress)
         rep = lab == np.arange(len(lab))
@@ -511,7 +535,8 @@ def evaluate(source: str, cfg: EvalConfig = EvalConfig(), progress: bool = True)
     t0, T = [time.time()], {}
     def lap(k: str): T[k] = round(time.time() - t0[0], 2); t0[0] = time.time()
     cs, ref = load_crystal_set(source, cfg.n, cfg.split_seed), load_crystal_set(cfg.reference, None, cfg.split_seed)
-    nov = load_crystal_set(cfg.novelty_reference, None, cfg.split_seed); train = load_crystal_set("train-kit", None, cfg.split_seed); lap("load_s")
+    of = cfg.training or (source if _is_run(source) else None)              # whose training split "training" is
+    nov = load_crystal_set(cfg.novelty_reference, None, cfg.split_seed, of); train = load_crystal_set("training", None, cfg.split_seed, of); lap("load_s")
     if cfg.coverage: S, C, why = set_fingerprints(cs, cfg.workers, progress); RS, RC, rwhy = set_fingerprints(ref, cfg.workers, progress)
     else: why = np.where(cs.has_structure, "", "no structure").astype(object)
     lap("fingerprints_s"); val, per_v = validity_metrics(cs, why, cfg); valid = per_v.valid.to_numpy(); lap("validity_s")
@@ -521,7 +546,7 @@ def evaluate(source: str, cfg: EvalConfig = EvalConfig(), progress: bool = True)
     sym = symmetry_comparison(cs.spacegroup[valid], train.spacegroup); cls = composition_classes(formulas(cs)[valid]); lap("symmetry_classes_s")
     T["total_s"] = round(sum(T.values()), 2)
     crystals = pd.concat([pd.DataFrame(dict(id=cs.ids, formula=formulas(cs).astype(str), decode_error=cs.error.astype(str), spacegroup=cs.spacegroup)), per_v, per_u], axis=1)
-    return dict(source=source, info=cs.info, reference=dict(name=cfg.reference, n=len(ref)), novelty_reference=dict(name=cfg.novelty_reference, n=len(nov)),
+    return dict(source=source, info=cs.info, reference=dict(name=cfg.reference, n=len(ref)), novelty_reference=dict(name=cfg.novelty_reference, set=nov.name, n=len(nov)), training=dict(set=train.name, n=len(train)),
                 config=asdict(cfg), protocol=PROTOCOL, validity=val, coverage=cov, emd=emds, uniqueness_novelty=un,
                 symmetry=sym, composition_classes=cls, seconds=T, crystals=crystals)
 
@@ -534,8 +559,8 @@ PROTOCOL = dict(
     coverage="all N generated (failed fingerprints are misses, in the COV-P denominator) vs all reference crystals; CrystalNN 'ops' mean over sites, magpie scaled with CDVAE's CompScaler constants; recall and precision use separate nearest neighbours per fingerprint",
     emd=f"n_emd valid crystals drawn with numpy default_rng(seed), vs all reference crystals; '_all_valid' uses every valid crystal",
     uniqueness_novelty="valid crystals; StructureMatcher(primitive_cell=True, scale=True, attempt_supercell=False) on same-reduced-formula pairs; greedy classes in index order; novelty vs novelty_reference",
-    composition_novelty="valid crystals whose reduced formula is absent from MP-20 train+val+test",
-    symmetry="valid crystals; spglib symprec 0.1; training = the kit train split",
+    composition_novelty="valid crystals whose reduced formula is absent from MP-20 train+val+test (and from mp-extra for models trained on mp20+extra)",
+    symmetry="valid crystals; spglib symprec 0.1; training = the training split recorded by the run's checkpoint",
     hform="formation energy (eV/atom) predicted by diffcrysgen.properties' shipped model data/checkpoints/prop-hform.pt for evaluated and reference crystals alike",
 )
 
@@ -582,19 +607,19 @@ def _matching_lines(r: dict) -> list[str]:
     rows = [_row(m, u[m]["tolerances"]["ltol"], u[m]["tolerances"]["stol"], u[m]["tolerances"]["angle_tol"], _f(u[m]["unique"]), _f(u[m]["novel"]), _f(u[m]["unique_novel"]))
             for m in r["config"]["matchers"]]
     return [f"Uniqueness and novelty over the {u['n_valid']:,} valid crystals ({u['unique_formulas']:,} formulas; the main table uses "
-            f"`{r['config']['matchers'][0]}`); novelty against `{nr['name']}` ({nr['n']:,} crystals):", "",
+            f"`{r['config']['matchers'][0]}`); novelty against `{nr['name']}` = {nr.get('set', nr['name'])} ({nr['n']:,} crystals):", "",
             *_table(["matcher", "ltol", "stol", "angle_tol", "unique %", "novel %", "unique & novel %"], rows)]
 
 # %% ../nbs/05_metrics.ipynb #aeca4286
 def _symmetry_lines(r: dict) -> list[str]:
     s, p = r["symmetry"], r["symmetry"]["paper"]; blank = [""] * len(CRYSTAL_SYSTEMS)
     row = lambda name, x: _row(name, f"{x['n']:,}", *[_f(x["crystal_systems_pct"][c], 1) for c in CRYSTAL_SYSTEMS], _f(x["mono_tri_pct"]), _f(x["p1_pct"]), _f(x["sg_gt16_pct"]))
-    rows = [row("evaluated (valid)", s["evaluated"]), row("kit train split", s["training"]),
+    rows = [row("evaluated (valid)", s["evaluated"]), row(f"training: {r.get('training', {}).get('set', 'kit train split')}", s["training"]),
             _row("paper: DiffCrysGen, generated", "", *blank, p["generated_mono_tri_pct"], p["generated_p1_pct"], f"{p['generated_sg_gt16_pct_re_free']} (RE-free subset)"),
             _row("paper: Alex-1 training set", "", *blank, p["training_mono_tri_pct"], "", "")]
     return ["Symmetry (spglib, symprec 0.1; crystal systems in %):", "",
             *_table(["crystals", "n", *CRYSTAL_SYSTEMS, "mono + tri %", "P1 %", "SG > 16 %"], rows), "",
-            f"Distance to the kit train split (total variation): space groups {s['tvd_spacegroup']:.3f}, crystal systems {s['tvd_crystal_system']:.3f}."]
+            f"Distance to the training split (total variation): space groups {s['tvd_spacegroup']:.3f}, crystal systems {s['tvd_crystal_system']:.3f}."]
 
 def _class_lines(r: dict) -> list[str]:
     k = r["composition_classes"]; ar = ("unary", "binary", "ternary")
@@ -646,7 +671,7 @@ def add_evaluate_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParse
     d = EvalConfig()
     p.add_argument("source", nargs="+", help=f"generated run folders and/or shipped splits ({', '.join(SPLIT_SOURCES)}); several: one table")
     p.add_argument("--reference", default=d.reference, help="COV/EMD reference: split name or run folder (default: test, all 9,046 MP-20 test crystals)")
-    p.add_argument("--novelty-reference", default=d.novelty_reference, help="structure novelty against these crystals (default: train-kit, the generator's training split)")
+    p.add_argument("--novelty-reference", default=d.novelty_reference, help="structure novelty against these crystals (default: training, the split the run's checkpoint was trained on; or train, train+extra, train-kit, a run folder)")
     p.add_argument("--n", type=int, default=None, help="evaluate the first N crystals (default: all)")
     p.add_argument("--out", default=None, help="output folder, must not exist; with several sources it holds one folder per source and comparison.md (default: <run>/eval-NNN or evaluations/<split>/eval-NNN)")
     p.add_argument("--workers", type=int, default=d.workers, help="processes for fingerprints and matching")
@@ -667,8 +692,9 @@ def _evaluate_one(source: str, cfg: EvalConfig, out: Path | None, quiet: bool) -
 def run_evaluate(args: argparse.Namespace) -> list[dict]:
     "`diffcrysgen evaluate`: evaluate each source, write JSON, Markdown and per-crystal Parquet, print the tables; returns the results."
     if args.out and Path(args.out).exists(): raise ValueError(f"{args.out}: exists; evaluations never overwrite, choose a new --out")
-    for s in args.source: load_crystal_set(s, 1)                      # a bad source fails before any work
-    cfg = EvalConfig(reference=args.reference, novelty_reference=args.novelty_reference, n=args.n, workers=args.workers,
+    first_run = next((s for s in args.source if _is_run(s)), "")                # `training` means this run's training split for every source
+    for s in args.source: load_crystal_set(s, 1, training_of=first_run or None)
+    cfg = EvalConfig(reference=args.reference, novelty_reference=args.novelty_reference, training=first_run, n=args.n, workers=args.workers,
                      matchers=tuple(args.matchers), n_emd=args.n_emd, seed=args.seed, coverage=args.coverage)
     many = len(args.source) > 1
     outs = [Path(args.out) / f"{k}-{Path(s).name}" if many else Path(args.out) for k, s in enumerate(args.source)] if args.out else [None] * len(args.source)

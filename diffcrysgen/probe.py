@@ -30,7 +30,7 @@ def lattice_stats(abc: np.ndarray,              # (N, 3) Å
                   angle_tol: float = 0.1,       # ° from a special angle
                  ) -> dict[str, np.ndarray]:
     "Per cell: do two lengths agree within `rel_tol`, and are all angles within `angle_tol` of 60/90/120°?"
-    pairs = np.abs(abc[:, [0, 1, 2]] - abc[:, [1, 2, 0]]) / abc.max(1, keepdims=True)   # |a−b|, |b−c|, |c−a| relative
+    x, y = abc[:, [0, 1, 2]], abc[:, [1, 2, 0]]; pairs = np.abs(x - y) / np.maximum(x, y)   # |a−b|, |b−c|, |c−a|, relative to the longer
     near = np.abs(angles[..., None] - SPECIAL_CELL_ANGLES).min(-1) <= angle_tol
     return dict(two_equal=(pairs <= rel_tol).any(1), special_angles=near.all(1))
 

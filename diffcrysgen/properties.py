@@ -12,7 +12,7 @@ import pandas as pd
 import torch
 import torch.nn as nn
 from .ircr import N_ROWS, N_COMP, N_ELEM, encode_arrays, ircr_rejects, _segments
-from .data import data_dir, kit_splits, table_arrays
+from .data import data_dir, kit_splits, table_arrays, checkpoint_split
 from .denoiser import pick_device
 from .train import TrainConfig, new_run_dir, save_atomic
 from .sample import generated_arrays, sha256_file
@@ -127,7 +127,8 @@ class PropertyConfig:
     loss: str = "l1"               # "l1", "mse" or "huber", on standardised targets
     augment: bool = True           # random origin shift of every training crystal each epoch
     seed: int = 0                  # weights, dropout, data order and shifts
-    split_seed: int = 0            # the kit's train/validation cut (data.kit_splits)
+    split: str = "mp20"            # data.SPLIT_NAMES: "mp20" (MP-20 train/val, the standard split) or "mp20-valcut" (the earlier cut)
+    split_seed: int = 0            # seed of the mp20-valcut train/validation cut
     max_train: int = 0             # use only the first N training crystals with a target (0: all)
     threads: int = 0               # torch intra-op threads (0: torch's default)
     device: str = "cpu"            # "cpu", "cuda" or "auto"
@@ -149,7 +150,7 @@ class PropertyConfig:
 def property_data(cfg: PropertyConfig) -> dict:
     "Training arrays, validation IRCR tensor, targets, row scaler and target statistics of one run."
     if cfg.target not in TARGETS: raise ValueError(f"unknown target {cfg.target!r}; choose one of {sorted(TARGETS)}")
-    sp = kit_splits(cfg.split_seed); col = TARGETS[cfg.target][0]; tr = sp["train"][sp["train"][col].notna()]
+    sp = kit_splits(cfg.split, cfg.split_seed); col = TARGETS[cfg.target][0]; tr = sp["train"][sp["train"][col].notna()]
     y, arr = target_arrays(tr.iloc[:cfg.max_train] if cfg.max_train else tr, cfg.target)
     yv, arrv = target_arrays(sp["val"], cfg.target); X = encode_arrays(*arr)
     return dict(train_arrays=arr, X_train=torch.tensor(X, dtype=torch.float32), y_train=y,
@@ -407,8 +408,8 @@ def parity_figure(y_true, y_pred, name: str, unit: str, title: str = "") -> "go.
 
 # %% ../nbs/06_properties.ipynb #88a0ce09
 def _splits_of(ck: dict) -> dict:
-    "The kit splits a checkpoint was trained with, plus its training rows (max_train honoured)."
-    cfg = ck["config"]; sp = kit_splits(cfg["split_seed"]); tr = sp["train"][sp["train"][ck["column"]].notna()]
+    "The split a checkpoint was trained with (earlier checkpoints: mp20-valcut), plus its training rows (max_train honoured)."
+    cfg = ck["config"]; sp = kit_splits(checkpoint_split(ck), cfg["split_seed"]); tr = sp["train"][sp["train"][ck["column"]].notna()]
     return dict(train=tr.iloc[:cfg["max_train"]] if cfg["max_train"] else tr, val=sp["val"], test=sp["test"])
 
 def _metrics_dict(scores: pd.DataFrame) -> dict:
@@ -444,6 +445,11 @@ def _score_table(scores: pd.DataFrame, unit: str) -> str:
     rows = [f"| {r.split} | {r.model} | {r.subset} | {r.n:,} | {r.mae:.4f} | {r.rmse:.4f} | {'–' if math.isnan(r.r2) else f'{r.r2:.3f}'} |" for r in scores.itertuples()]
     return f"| split | model | rows | n | MAE ({unit}) | RMSE ({unit}) | R² |\n|---|---|---|---|---|---|---|\n" + "\n".join(rows)
 
+def _split_words(split: str, seed: int) -> str:
+    "How a card names the data of a split."
+    return {"mp20": "MP-20 train (positions reconstructed from Materials Project ids, 97.7 % exact on val) / MP-20 val",
+            "mp20-valcut": f"the earlier kit split of MP-20 val (split_seed {seed})"}.get(split, split)
+
 PAPER = {"hform": "MAE 0.046 eV/atom, R² 0.99", "ms": "MAE 0.054 T, R² 0.92"}   # DiffCrysGen Fig. 2b–c (Alexandria)
 
 def property_card(run: Path, dst: Path, command: str, ck: dict, scores: pd.DataFrame, tp: dict | None = None) -> str:
@@ -452,7 +458,7 @@ def property_card(run: Path, dst: Path, command: str, ck: dict, scores: pd.DataF
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?") if Path("/proc/cpuinfo").exists() else "?"
     n_par = sum(v.numel() for v in ck["state_dict"].values())
     rows = [("target", f"{ck['target']}: `{ck['column']}` ({ck['unit']})"),
-            ("data", f"kit split of MP-20 val (split_seed {p['split_seed']}): {p['n_train']:,} train / {p['n_val']:,} validation crystals with a value (dropped without one: {p['dropped']}); scored on MP-20 test (untouched in training)"),
+            ("data", f"{_split_words(p.get('split', 'mp20-valcut'), p['split_seed'])}: {p['n_train']:,} train / {p['n_val']:,} validation crystals with a value (dropped without one: {p['dropped']}); scored on MP-20 test (untouched in training)"),
             ("input", "full 142×3 IRCR, per-row min-max scaled onto [0, 1] with bounds fitted on the training rows (stored in the checkpoint)"),
             ("architecture", f"PropertyCNN channels {ck['model_args']['channels']}, kernel {ck['model_args']['kernel']}, dense {ck['model_args']['hidden']}, dropout {ck['model_args']['dropout']}; {n_par:,} parameters"),
             ("training", f"AdamW lr {p['lr']} (halved after {p['plateau']} epochs without improvement), weight decay {p['weight_decay']}, {p['loss']} loss on standardised targets, batch {p['batch_size']}, origin-shift augmentation {p['augment']}, seed {p['seed']}; {len(s)} epochs run of {p['epochs']} (patience {p['patience']})"),
@@ -486,6 +492,7 @@ def compare_with_shipped(scores: pd.DataFrame, cfg: PropertyConfig, rtol: float 
     rows = [dict(model=r.model, subset=r.subset, mae_run=r.mae, mae_shipped=ck["metrics"]["test"][r.model][r.subset]["mae"],
                  r2_run=r.r2, r2_shipped=ck["metrics"]["test"][r.model][r.subset]["r2"]) for r in run.itertuples()]
     df = pd.DataFrame(rows); c = df[(df.model == "CNN") & (df.subset == "all")].iloc[0]; skip = ("run_dir", "threads", "device")
-    df.attrs = dict(same_config={k: v for k, v in cfg.to_dict().items() if k not in skip} == {k: v for k, v in ck["config"].items() if k not in skip},
+    shipped = {**ck["config"], "split": checkpoint_split(ck)}                # earlier checkpoints record no split: mp20-valcut
+    df.attrs = dict(same_config={k: v for k, v in cfg.to_dict().items() if k not in skip} == {k: v for k, v in shipped.items() if k not in skip},
                     reproduced=bool(abs(c.mae_run - c.mae_shipped) <= rtol * c.mae_shipped and abs(c.r2_run - c.r2_shipped) <= r2_tol))
     return df

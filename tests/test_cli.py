@@ -7,7 +7,7 @@ import os, shutil, subprocess, sys
 from pathlib import Path
 import pandas as pd
 import pytest
-from diffcrysgen.data import IRCR_LIMITS, funnel, kit_splits, load_mp20
+from diffcrysgen.data import IRCR_LIMITS, funnel, kit_splits, load_extra, load_mp20
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,7 +32,7 @@ def test_demo(tmp_path):
     r = _cli("demo", "--checkpoint", str(tmp_path / "none.pt"))
     assert r.returncode == 0, r.stderr[-2000:]
     n_train = len(kit_splits(seed=0)["train"])
-    n_el = sum(len(funnel(load_mp20(s), IRCR_LIMITS)[0]) for s in ("val", "test"))
+    n_el = sum(len(funnel(t[t.has_positions], IRCR_LIMITS)[0]) for t in (load_mp20("train"), load_mp20("val"), load_mp20("test"), load_extra()))
     assert f"X ({n_train}, 142, 3)" in r.stdout
     assert f"round trip decode(encode(x)): {n_el:,}/{n_el:,} " in r.stdout
     assert "generation: skipped, no checkpoint at" in r.stdout

@@ -1,7 +1,9 @@
 """IRCR round trip on every IRCR-eligible shipped crystal, and one-line errors on bad input built from shipped crystals.
 
-Eligible = MP-20 val + test after `IRCR_LIMITS` (≤ 20 sites, ≤ 3 elements, Z ≤ 94). The StructureMatcher pass
-(≈ 7 ms per crystal) runs in a 2-process pool over chunks.
+Eligible = every MP-20 crystal with positions (train, positions reconstructed; val; test) after `IRCR_LIMITS` (≤ 20
+sites, ≤ 3 elements, Z ≤ 94): 35,446 crystals, plus a seeded 4,000 of the 22,099 mp-extra crystals (all of them are
+checked numerically in nbs/01_data.ipynb and by `make demo`). The StructureMatcher pass (≈ 7 ms per crystal) runs in a
+2-process pool over chunks.
 """
 import concurrent.futures as cf
 import multiprocessing as mp
@@ -10,24 +12,30 @@ import pandas as pd
 import pytest
 from pymatgen.analysis.structure_matcher import StructureMatcher
 from pymatgen.core import Element, Structure
-from diffcrysgen.data import IRCR_LIMITS, funnel, load_mp20, structures
+from diffcrysgen.data import IRCR_LIMITS, funnel, load_extra, load_mp20, structures
 from diffcrysgen.ircr import ROW_L, IRCRError, decode, decode_batch, encode, encode_batch
 
 WORKERS, CHUNKS = 2, 16
 LATTICE_TOL = 1e-6      # Å and °
 
+N_MP20, N_EXTRA = 21042 + 7215 + 7189, 4000
+
+def _mp20_eligible() -> pd.DataFrame:
+    return pd.concat([funnel(t[t.has_positions], IRCR_LIMITS)[0] for t in map(load_mp20, ("train", "val", "test"))], ignore_index=True)
+
 @pytest.fixture(scope="module")
 def eligible() -> pd.DataFrame:
-    return pd.concat([funnel(load_mp20(s), IRCR_LIMITS)[0] for s in ("val", "test")], ignore_index=True)
+    ex = load_extra(); ex = ex.iloc[np.sort(np.random.default_rng(0).permutation(len(ex))[:N_EXTRA])]
+    return pd.concat([_mp20_eligible(), ex], ignore_index=True)
 
 def _fits(z: np.ndarray) -> bool:
     "IRCR limits checked straight on a crystal's atomic numbers (independent of the table's derived columns)."
     return len(z) <= 20 and len(np.unique(z)) <= 3 and int(z.max()) <= 94
 
 def test_eligible_count(eligible):
-    raw = pd.concat([load_mp20(s) for s in ("val", "test")], ignore_index=True)
-    n_fit = sum(_fits(np.asarray(z)) for z in raw.atomic_numbers)
-    assert len(eligible) == n_fit == 14404, (len(eligible), n_fit)
+    raw = pd.concat([load_mp20(s) for s in ("train", "val", "test")], ignore_index=True)
+    n_fit = sum(_fits(np.asarray(z)) for z, pos in zip(raw.atomic_numbers, raw.frac_coords) if pos is not None)
+    assert len(eligible) - N_EXTRA == n_fit == N_MP20, (len(eligible), n_fit)
 
 def _check_chunk(df: pd.DataFrame) -> dict:
     "Round trip one chunk: StructureMatcher and lattice parameters, then encode(decode(encode(s))) == encode(s)."
@@ -58,7 +66,7 @@ def test_roundtrip_every_eligible_crystal(eligible):
     bad = [b for o in out for b in o["bad"]]
     assert not bad, f"{len(bad)} crystals fail the round trip, e.g. {bad[:5]}"
     assert sum(o["n"] for o in out) == len(eligible)
-    assert sum(o["matched"] for o in out) == len(eligible) == 14404
+    assert sum(o["matched"] for o in out) == len(eligible) == N_MP20 + N_EXTRA
     assert sum(o["reencoded"] for o in out) == len(eligible)
     assert max(o["lat_err"] for o in out) <= LATTICE_TOL
 
