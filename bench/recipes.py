@@ -3,7 +3,7 @@ with the quality probe (`bench/probe.py`). `python bench/recipes.py NAME [NAME .
 
 Each recipe is a set of `python -m diffcrysgen.train` flags; epochs are set per recipe so that every run costs about
 `--cpu-min` CPU-minutes on one thread (measured per-step costs: plain U-Net 182 ms, with symmetry features 192 ms,
-batch 128 330 ms, bf16, 1 thread). Each run's measured CPU time (the child's rusage), wall time, command and probe
+batch 128 330 ms, bf16, 1 thread; gated snaps taken as 5 % more). Each run's measured CPU time (the child's rusage), wall time, command and probe
 land as one JSON line in bench/results/recipes.jsonl; docs/experiments.md is written from those lines.
 """
 import argparse, json, os, subprocess, sys, time
@@ -22,12 +22,16 @@ RECIPES = {   # name: (what it tests, flags)
     "sym-b128":     ("symmetry features, batch 128, lr 1e-3", dict(sym_features=True, batch_size=128, lr=1e-3)),
     "sym-extra":    ("symmetry features, MP-20 train + 22k extra MP crystals", dict(sym_features=True, data="mp20+extra")),
     "sym-ema9995":  ("symmetry features, EMA 0.9995", dict(sym_features=True, ema_decay=0.9995)),
+    "symgate-lowsigma": ("symmetry features + gated exact snaps (pairs, special values) + ln σ ~ N(−2.0, 1.6²)",
+                         dict(sym_features=True, sym_gates=True, P_mean=-2.0, P_std=1.6)),
+    "sym-lowsigma-extra": ("symmetry features + ln σ ~ N(−2.0, 1.6²), MP-20 train + 22k extra MP crystals",
+                           dict(sym_features=True, P_mean=-2.0, P_std=1.6, data="mp20+extra")),
 }
 
 def flags(name: str, cpu_min: float) -> list[str]:
     "Training flags of a recipe, epochs set to spend about `cpu_min` CPU-minutes on one thread."
     f = {**BASE, **RECIPES[name][1]}; bs = f.get("batch_size", 64)
-    per_epoch = N_TRAIN[f.get("data", "mp20")] * CPU_PER_SAMPLE[(bool(f.get("sym_features")), bs)]
+    per_epoch = N_TRAIN[f.get("data", "mp20")] * CPU_PER_SAMPLE[(bool(f.get("sym_features")), bs)] * (1.05 if f.get("sym_gates") else 1.0)
     f["epochs"] = max(1, round(cpu_min * 60 / per_epoch))
     out = []
     for k, v in f.items(): out += [f"--{k}"] if v is True else [f"--{k}", str(v)]

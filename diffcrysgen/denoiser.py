@@ -13,10 +13,10 @@ import torch.nn.functional as F
 from .ircr import IRCRScaler, N_GEN, N_COMP, ROW_C
 
 # %% auto #0
-__all__ = ['SPECIAL_ANGLES', 'FRAC_GRID', 'N_SYM', 'CKPT_FORMAT', 'COND_KEYS', 'pick_device', 'append_dims', 'NoiseEmbedding',
-           'WSConv1d', 'ResBlock', 'SelfAttention1d', 'ConditionEmbedding', 'symmetry_features', 'UNetConfig',
-           'SymHead', 'UNet1d', 'edm_scalings', 'EDMPrecond', 'EDMLossConfig', 'edm_loss', 'build_denoiser',
-           'model_args_of', 'read_checkpoint', 'load_denoiser']
+__all__ = ['SPECIAL_ANGLES', 'FRAC_GRID', 'N_SYM', 'GATE_BIAS', 'N_GATES', 'CKPT_FORMAT', 'COND_KEYS', 'pick_device',
+           'append_dims', 'NoiseEmbedding', 'WSConv1d', 'ResBlock', 'SelfAttention1d', 'ConditionEmbedding',
+           'symmetry_features', 'snap', 'UNetConfig', 'SymHead', 'UNet1d', 'edm_scalings', 'EDMPrecond',
+           'EDMLossConfig', 'edm_loss', 'build_denoiser', 'model_args_of', 'read_checkpoint', 'load_denoiser']
 
 # %% ../nbs/02_denoiser.ipynb #f23cb96c
 def pick_device(device: str = "auto") -> torch.device:
@@ -107,6 +107,21 @@ def symmetry_features(x: torch.Tensor, sigma: torch.Tensor, lo: torch.Tensor, hi
     f[:, 9:12, 96:115] = _soft(n / torch.sqrt(s[..., 96:115] ** 2 + s[..., 97:116] ** 2))
     return f
 
+# %% ../nbs/02_denoiser.ipynb #8d7eb6cb
+def snap(D: torch.Tensor, g: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> torch.Tensor:
+    "Scaled IRCR D (B, 3, 136) with gated exact snaps: pairs of a row to their mean (gates g[:, 0:3]), angles and coordinates to special values (g[:, 3:6])."
+    span = (hi - lo).to(D) / 2; L = slice(94, 116); cols = list(D.unbind(1))
+    for k in range(3):                                                      # a=b, b=c, c=a (coordinates: periodic)
+        i, j = k, (k + 1) % 3; d = cols[i] - cols[j]
+        d = torch.cat([d[:, :96], _wrap(d[:, 96:116] * span[96:116]) / span[96:116], d[:, 116:]], 1)
+        w = torch.zeros_like(d); w[:, L] = g[:, k, L] * d[:, L] / 2
+        cols[i], cols[j] = cols[i] - w, cols[j] + w
+    u = lo.to(D)[None, None] + (torch.stack(cols, 1) + 1) * span[None, None]  # physical (B, 3, 136)
+    ang = u[..., 95:96]; dA = torch.stack([ang - v for v in SPECIAL_ANGLES]); dA = dA.gather(0, dA.abs().argmin(0, keepdim=True))[0]
+    dC = _wrap(u[..., ROW_C] * FRAC_GRID) / FRAC_GRID
+    corr = torch.cat([torch.zeros_like(u[..., :95]), dA, dC, torch.zeros_like(u[..., 116:])], 2) / span[None, None]
+    return torch.stack(cols, 1) - g[:, 3:6] * corr
+
 # %% ../nbs/02_denoiser.ipynb #96c40806
 @dataclass
 class UNetConfig:
@@ -121,14 +136,20 @@ class UNetConfig:
     length: int = N_GEN                # IRCR rows the generator models
     cond_dim: int = 0                  # scalar conditions (properties) the network can take; 0: unconditional
     sym_features: bool = False         # feed the symmetry features (needs the scaler's row bounds) and add their output head
+    sym_gates: bool = False            # the head also gates exact snaps of pairs and special values (needs sym_features)
+
+# %% ../nbs/02_denoiser.ipynb #563257a2
+GATE_BIAS = -4.0   # initial snap-gate logit: sigmoid(-4) ≈ 0.02
+N_GATES = 6        # per row: the three pairs (a=b, b=c, c=a), then a special value per column
 
 # %% ../nbs/02_denoiser.ipynb #bc0eb774
 class SymHead(nn.Module):
-    "Per-row MLP from the symmetry features (and the U-Net's last features) to an additive output; starts at zero."
-    def __init__(self, c: int, emb_dim: int, out: int, hidden: int = 64):
-        super().__init__()
+    "Per-row MLP from the symmetry features (and the U-Net's last features) to an additive output (and snap-gate logits); starts at zero."
+    def __init__(self, c: int, emb_dim: int, out: int, hidden: int = 64, gates: int = 0):
+        super().__init__(); self.out = out
         self.c1, self.emb, self.c2 = nn.Conv1d(N_SYM + c, hidden, 3, padding=1), nn.Linear(emb_dim, hidden), nn.Conv1d(hidden, hidden, 1)
-        self.c3 = nn.Conv1d(hidden, out, 3, padding=1); nn.init.zeros_(self.c3.weight); nn.init.zeros_(self.c3.bias)
+        self.c3 = nn.Conv1d(hidden, out + gates, 3, padding=1); nn.init.zeros_(self.c3.weight); nn.init.zeros_(self.c3.bias)
+        if gates: nn.init.constant_(self.c3.bias[out:], GATE_BIAS)               # snaps start (almost) off
 
     def forward(self, feats: torch.Tensor, h: torch.Tensor, emb: torch.Tensor) -> torch.Tensor:
         z = F.silu(self.c1(torch.cat([feats, h], dim=1)) + self.emb(emb)[:, :, None])
@@ -142,7 +163,8 @@ class UNet1d(nn.Module):
         self.embed = NoiseEmbedding(E)
         if cfg.cond_dim: self.cond_embed = ConditionEmbedding(cfg.cond_dim, E)
         self.inp = nn.Conv1d(cfg.in_channels + N_SYM * cfg.sym_features, ch[0], 3, padding=1)
-        if cfg.sym_features: self.sym_head = SymHead(ch[0], E, cfg.in_channels)
+        if cfg.sym_gates and not cfg.sym_features: raise ValueError("sym_gates needs sym_features")
+        if cfg.sym_features: self.sym_head = SymHead(ch[0], E, cfg.in_channels, gates=N_GATES * cfg.sym_gates)
         self.enc, self.down, self.up, self.dec = nn.ModuleList(), nn.ModuleList(), nn.ModuleList(), nn.ModuleList()
         c = ch[0]
         for i, w in enumerate(ch):
@@ -170,7 +192,9 @@ def _unet_forward(self: UNet1d, x: torch.Tensor, c_noise: torch.Tensor, cond: to
         h = torch.cat([up(h), skips.pop()], dim=1)
         for blk in blocks: h = blk(h, emb)
     out = self.out(h)
-    return out + self.sym_head(feats, h, emb) if self.cfg.sym_features else out
+    if not self.cfg.sym_features: return out
+    s = self.sym_head(feats, h, emb)                                        # (B, 3 [+ 6 gate logits], 136)
+    return torch.cat([out + s[:, :out.shape[1]], s[:, out.shape[1]:]], 1) if self.cfg.sym_gates else out + s
 
 UNet1d.forward = _unet_forward
 
@@ -208,7 +232,10 @@ class EDMPrecond(nn.Module):
         if cond is not None and self.cond_names: cond = ((cond.to(self.cond_mean) - self.cond_mean) / self.cond_std).to(x.dtype)
         if not hasattr(self, "ircr_lo"): return c_skip * x + c_out * self.model(c_in * x, c_noise.flatten(), cond)
         feats = symmetry_features(x.float(), sigma.float(), self.ircr_lo.float(), self.ircr_hi.float()).to(x.dtype)
-        return c_skip * x + c_out * self.model(c_in * x, c_noise.flatten(), cond, feats)
+        out = self.model(c_in * x, c_noise.flatten(), cond, feats)
+        if not self.model.cfg.sym_gates: return c_skip * x + c_out * out
+        D = c_skip * x + c_out * out[:, :x.shape[1]]
+        return snap(D.float(), torch.sigmoid(out[:, x.shape[1]:].float()), self.ircr_lo.float(), self.ircr_hi.float()).to(x.dtype)
 
 # %% ../nbs/02_denoiser.ipynb #d2074c9f
 @dataclass

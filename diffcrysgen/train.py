@@ -54,6 +54,7 @@ class TrainConfig:
     emb_dim: int = 128
     attn_heads: int = 4
     sym_features: bool = False   # give the network symmetry features (02_denoiser): equalities and special values in units of the noise
+    sym_gates: bool = False      # and let it gate exact snaps of those equalities and special values (needs sym_features)
     conditions: str = ""         # property columns to condition on (classifier-free guidance), e.g. "hform,Ms"; "": unconditional
     cond_dropout: float = 0.2    # probability each condition of each crystal is hidden in training (learns the unconditional score too)
     init_from: str = ""          # checkpoint whose weights start the run (fine-tuning; new condition layers start at zero)
@@ -61,7 +62,7 @@ class TrainConfig:
     def unet(self) -> UNetConfig:
         "The architecture part of the config."
         return UNetConfig(channels=tuple(self.channels), blocks=self.blocks, emb_dim=self.emb_dim, attn_heads=self.attn_heads,
-                          cond_dim=len(condition_columns(self.conditions)), sym_features=self.sym_features)
+                          cond_dim=len(condition_columns(self.conditions)), sym_features=self.sym_features, sym_gates=self.sym_gates)
 
 # %% ../nbs/03_train.ipynb #0854e704
 def lr_at(cfg: TrainConfig, epoch: int) -> float:
@@ -125,7 +126,7 @@ def _start(cfg: TrainConfig, data: dict, dev: torch.device) -> dict:
     if cfg.resume:
         run = Path(cfg.resume); ck = read_checkpoint(run / "ckpt-last.pt", dev)
         want = model_args_of(cfg.unet(), ck["model_args"]["sigma_data"], data.get("cond"))
-        if want != {"cond_dim": 0, "sym_features": False, **ck["model_args"]}:   # runs from before conditioning/features lack these
+        if want != {"cond_dim": 0, "sym_features": False, "sym_gates": False, **ck["model_args"]}:   # runs from before conditioning/features lack these
             raise ValueError(f"resume {run}: checkpoint architecture {ck['model_args']} differs from this run's {want}; match it or start a new run")
     else: run = new_run_dir(cfg) if _dist()[0] == 0 else None; ck = None
     torch.manual_seed(cfg.seed)
