@@ -173,6 +173,6 @@ register("sample", "generate crystals with a checkpoint into a resumable Parquet
 register("evaluate", "validity, uniqueness, novelty, coverage, EMDs and symmetry of a generated run vs an MP-20 split",
          lazy("metrics", "add_evaluate_arguments"), lazy("metrics", "run_evaluate"))
 register("screen", "the paper's magnet-screening funnel over a generated run, CHGNet relaxation of finalists, DFT inputs",
-         lazy("screening", "add_screen_arguments"), lazy("screening", "run_screen"))
+         lazy("screening", "add_screen_arguments"), lazy("validate", "run_screen"))
 register("predict", "formation energy and Ms predictions for a generated run, part by part (resumable)",
          lazy("properties", "add_predict_arguments"), lazy("properties", "run_predict"))

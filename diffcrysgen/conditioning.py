@@ -12,7 +12,9 @@ import pandas as pd
 from .data import kit_splits
 from .conditions import ConditionRange, condition_hits, merge_ranges, parse_condition
 from .inpaint import parse_target, matches_target
-from .sample import FAST, SamplerConfig, default_checkpoint, generate, generated_structures, read_generated
+from .analysis import generated_structures
+from .runs import read_generated
+from .sample import FAST, SamplerConfig, default_checkpoint, generate
 
 # %% auto #0
 __all__ = ['DoubleTarget', 'meets', 'training_rate', 'run_hits', 'chgnet_ms', 'conditioning_benchmark', 'inpainting_benchmark']
