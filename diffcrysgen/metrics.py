@@ -636,18 +636,20 @@ def write_evaluation(r: dict, out: Path) -> tuple[Path, Path, Path]:
             write_text_atomic(format_markdown(r) + "\n", out / "evaluation.md"), _write_parquet_atomic(r["crystals"], out / "crystals.parquet"))
 
 # %% ../nbs/05_metrics.ipynb #20deedfa
+_source = checked(lambda s: load_crystal_set(s, 1))   # a split name or a run folder, as `load_crystal_set` takes them
+
 def add_evaluate_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     "Options of `diffcrysgen evaluate`."
     d = EvalConfig()
-    p.add_argument("source", nargs="+", help=f"generated run folders and/or shipped splits ({', '.join(SPLIT_SOURCES)}); several: one table")
-    p.add_argument("--reference", default=d.reference, help="COV/EMD reference: split name or run folder (default: test, all 9,046 MP-20 test crystals)")
-    p.add_argument("--novelty-reference", default=d.novelty_reference, help="structure novelty against these crystals (default: train-kit, the generator's training split)")
-    p.add_argument("--n", type=int, default=None, help="evaluate the first N crystals (default: all)")
-    p.add_argument("--out", default=None, help="output folder, must not exist; with several sources it holds one folder per source and comparison.md (default: <run>/eval-NNN or evaluations/<split>/eval-NNN)")
-    p.add_argument("--workers", type=int, default=d.workers, help="processes for fingerprints and matching")
+    p.add_argument("source", nargs="+", type=_source, help=f"generated run folders and/or shipped splits ({', '.join(SPLIT_SOURCES)}); several: one table")
+    p.add_argument("--reference", type=_source, default=d.reference, help="COV/EMD reference: split name or run folder (default: test, all 9,046 MP-20 test crystals)")
+    p.add_argument("--novelty-reference", type=_source, default=d.novelty_reference, help="structure novelty against these crystals (default: train-kit, the generator's training split)")
+    p.add_argument("--n", type=count(), default=None, help="evaluate the first N crystals (default: all)")
+    p.add_argument("--out", type=new_folder, default=None, help="output folder, must not exist; with several sources it holds one folder per source and comparison.md (default: <run>/eval-NNN or evaluations/<split>/eval-NNN)")
+    p.add_argument("--workers", type=count(), default=d.workers, help="processes for fingerprints and matching")
     p.add_argument("--matchers", nargs="+", choices=list(MATCHERS), default=list(d.matchers), help="StructureMatcher presets")
-    p.add_argument("--n-emd", type=int, default=d.n_emd, help="valid crystals drawn for the EMDs (CDVAE: 1000)")
-    p.add_argument("--seed", type=int, default=d.seed, help="seed of that draw")
+    p.add_argument("--n-emd", type=count(), default=d.n_emd, help="valid crystals drawn for the EMDs (CDVAE: 1000)")
+    p.add_argument("--seed", type=count(0), default=d.seed, help="seed of that draw")
     p.add_argument("--no-coverage", dest="coverage", action="store_false", help="skip fingerprints and COV (minutes instead of ~0.3 s per crystal and core)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     return p

@@ -325,12 +325,19 @@ def read_predictions(out) -> pd.DataFrame:
     return pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True).sort_values("index", ignore_index=True)
 
 # %% ../nbs/06_properties.ipynb #70a660cd
+def _model_list(s: str) -> str:
+    "A `--models` value: comma-separated hform, ms or name=checkpoint.pt, each checkpoint an existing file."
+    for m in filter(None, s.split(",")):
+        path = m.split("=", 1)[1] if "=" in m else m
+        if not property_model_path(path).is_file(): raise argparse.ArgumentTypeError(f"{s!r}: {path}: no such model (hform, ms or a checkpoint file)")
+    return s
+
 def add_predict_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     "Options of `diffcrysgen predict`."
-    p.add_argument("run", help="generated run folder (part-*.parquet)")
-    p.add_argument("--out", default=None, help="output folder (default RUN/predictions); resumable, never mixed with other models")
-    p.add_argument("--models", default="hform,ms", help="comma-separated: hform, ms, or name=checkpoint.pt")
-    p.add_argument("--batch-size", type=int, default=4096, help="crystals encoded at a time")
+    p.add_argument("run", type=run_folder, help="generated run folder (part-*.parquet)")
+    p.add_argument("--out", type=out_folder, default=None, help="output folder (default RUN/predictions); resumable, never mixed with other models")
+    p.add_argument("--models", type=_model_list, default="hform,ms", help="comma-separated: hform, ms, or name=checkpoint.pt")
+    p.add_argument("--batch-size", type=count(), default=4096, help="crystals encoded at a time")
     return p
 
 def run_predict(args: argparse.Namespace) -> dict:

@@ -335,23 +335,36 @@ _HELP = dict(z_max="heaviest element allowed (54: no rare earths)", hform_lt="pr
              hform_max="predicted h_form ≤ this, eV/atom", ms_min="predicted Ms ≥ this, T", dmin_min="minimum interatomic distance ≥ this, Å",
              n_elements="exactly this many elements (3: ternary)", spacegroup_gt="space-group number > this (16: no triclinic/monoclinic)")
 
+_TYPES = dict(z_max=integer(1, 118), hform_lt=real(), hform_max=real(), ms_min=real(0), dmin_min=real(0), n_elements=integer(1, 3),
+              spacegroup_gt=integer(0, 229))                       # the option types of the thresholds: finite, in range
+
+def _option_type(f) -> callable:
+    "The checked type of a threshold option (a new float field: finite; a new int field: an integer)."
+    return _TYPES.get(f.name) or (real() if isinstance(f.default, float) else type(f.default))
+
+def _skip(s: str) -> tuple[str, ...]: return tuple(k.strip() for k in s.split(",") if k.strip())
+
+def _model(s: str) -> str:
+    "A property model option: 'hform' or 'ms' (shipped) or an existing checkpoint file."
+    return s if s in ("hform", "ms") else existing_file(s)
+
 def add_screen_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     "Options of `diffcrysgen screen`."
-    p.add_argument("run", help="generation run folder (part-*.parquet, from `diffcrysgen sample`)")
-    p.add_argument("--out", default=None, help="screening folder; resumes the screening in it if the settings match (default: a new screen/NNNNN-<run>)")
+    p.add_argument("run", type=run_folder, help="generation run folder (part-*.parquet, from `diffcrysgen sample`)")
+    p.add_argument("--out", type=out_folder, default=None, help="screening folder; resumes the screening in it if the settings match (default: a new screen/NNNNN-<run>)")
     for f in fields(ScreenConfig):
-        if f.name != "skip": p.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default), default=f.default, help=f"{_HELP[f.name]} (paper: {f.default})")
-    p.add_argument("--skip", default="", help=f"comma-separated steps to leave out: {', '.join(STEP_KEYS)}")
-    p.add_argument("--hform-model", default="hform", help="h_form model: 'hform' (shipped) or a checkpoint path")
-    p.add_argument("--ms-model", default="ms", help="Ms model: 'ms' (shipped) or a checkpoint path")
-    p.add_argument("--top", type=int, default=20, help="finalists (closest to the known hull) to relax and write DFT inputs for")
+        if f.name != "skip": p.add_argument(f"--{f.name.replace('_', '-')}", type=_option_type(f), default=f.default, help=f"{_HELP[f.name]} (paper: {f.default})")
+    p.add_argument("--skip", type=checked(lambda s: screen_steps(ScreenConfig(skip=_skip(s)))), default="", help=f"comma-separated steps to leave out: {', '.join(STEP_KEYS)}")
+    p.add_argument("--hform-model", type=_model, default="hform", help="h_form model: 'hform' (shipped) or a checkpoint path")
+    p.add_argument("--ms-model", type=_model, default="ms", help="Ms model: 'ms' (shipped) or a checkpoint path")
+    p.add_argument("--top", type=count(), default=20, help="finalists (closest to the known hull) to relax and write DFT inputs for")
     p.add_argument("--no-fill", action="store_true", help="validate only funnel survivors, even when fewer than --top (default: fill up with runners-up)")
     p.add_argument("--no-relax", action="store_true", help="stop after the funnel: no CHGNet relaxation, no DFT inputs")
-    p.add_argument("--fmax", type=float, default=None, help="relaxation force threshold, eV/Å (default: validate.ValidateConfig's)")
-    p.add_argument("--relax-steps", type=int, default=None, help="relaxation step limit (default: validate.ValidateConfig's)")
-    p.add_argument("--workers", type=int, default=0, help="screen on a local Dask cluster of this many worker processes")
+    p.add_argument("--fmax", type=real(0, open_lo=True), default=None, help="relaxation force threshold, eV/Å (default: validate.ValidateConfig's)")
+    p.add_argument("--relax-steps", type=count(), default=None, help="relaxation step limit (default: validate.ValidateConfig's)")
+    p.add_argument("--workers", type=count(0), default=0, help="screen on a local Dask cluster of this many worker processes")
     p.add_argument("--scheduler", default=None, help="address of a running Dask scheduler (its workers must see RUN and OUT)")
-    p.add_argument("--threads", type=int, default=0, help="torch CPU threads in this process (0: torch's default)")
+    p.add_argument("--threads", type=count(0), default=0, help="torch CPU threads in this process (0: torch's default)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     return p
 
@@ -359,7 +372,7 @@ def add_screen_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 def screen_config(args: argparse.Namespace) -> ScreenConfig:
     "The `ScreenConfig` of parsed `screen` options."
     return ScreenConfig(**{f.name: getattr(args, f.name) for f in fields(ScreenConfig) if f.name != "skip"},
-                        skip=tuple(s.strip() for s in args.skip.split(",") if s.strip()))
+                        skip=_skip(args.skip))
 
 def format_funnel(rep: pd.DataFrame) -> str:
     "The funnel report as a printable table with the share of the input kept."
