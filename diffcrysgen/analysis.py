@@ -12,11 +12,12 @@ import pandas as pd
 import spglib
 from pymatgen.core import Composition, Element, Structure
 from pymatgen.io.cif import CifWriter
-from .ircr import N_ELEM, _segments
+from .ircr import N_ELEM, _segments, structures_from_arrays
 
 # %% auto #0
 __all__ = ['CRYSTAL_SYSTEMS', 'AMU_PER_A3_IN_G_CM3', 'ATOMIC_MASSES', 'cells_from_parameters', 'plane_spacings',
-           'distance_matrices', 'min_distances', 'crystal_systems', 'spacegroups', 'AnalysisConfig', 'analyse']
+           'distance_matrices', 'min_distances', 'crystal_systems', 'spacegroups', 'AnalysisConfig', 'analyse',
+           'generated_arrays', 'generated_structures']
 
 # %% ../nbs/01a_analysis.ipynb #bcfc1f35
 def cells_from_parameters(abc: np.ndarray,     # (N, 3) a, b, c in Å
@@ -153,3 +154,20 @@ def analyse(decoded: dict,                               # `ircr.decode_arrays` 
     part["valid"] = part.valid.eq(True)
     for k in ("species", "frac_coords"): part[k] = [v if isinstance(v, list) else [] for v in part[k]]
     return pd.concat([df, part], axis=1)
+
+# %% ../nbs/01a_analysis.ipynb #e62d5490
+_Z_OF = {Element.from_Z(z).symbol: z for z in range(1, N_ELEM + 1)}
+
+def generated_arrays(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    "`(num_atoms, atomic_numbers, frac_coords, cell)` of the rows of a generated table; every row must hold a structure."
+    bad = df["index"][df.decode_error != ""].tolist()
+    if bad: raise ValueError(f"crystals {bad[:5]}{'…' if len(bad) > 5 else ''}: no structure (decode error); select df[df.decode_error == ''] first")
+    num = df.n_sites.to_numpy(np.int64)
+    z = pd.Series(np.concatenate(df.species.to_numpy()) if len(df) else [], dtype=object).map(_Z_OF).to_numpy(np.int64)
+    f = (np.concatenate(df.frac_coords.to_numpy()) if len(df) else np.zeros(0)).reshape(-1, 3)
+    cell = cells_from_parameters(df[["a", "b", "c"]].to_numpy(float), df[["alpha", "beta", "gamma"]].to_numpy(float))
+    return num, z, f, cell
+
+def generated_structures(df: pd.DataFrame) -> list[Structure]:
+    "pymatgen Structures of the rows of a generated table, named `<run_id>/<index>`."
+    return structures_from_arrays(*generated_arrays(df), names=[f"{r}/{i}" for r, i in zip(df.run_id, df["index"])])

@@ -15,10 +15,12 @@ from .ircr import N_GEN, IRCRScaler, sigma_data_of
 from .data import (IRCR_LIMITS, PAPER_FUNNEL, SPLITS, TRAINING_FILTERS, data_dir, encode_table, funnel,
                               kit_splits, load_extra, load_mp20, roundtrip_ok)
 from .analysis import crystal_systems
+from .runs import count, out_folder, real
 from .sample import SamplerConfig, default_checkpoint, generate, summarise, format_summary, add_sample_arguments, run_sample
 
 # %% auto #0
-__all__ = ['COMMANDS', 'STEP_SETS', 'Command', 'register', 'build_parser', 'lazy', 'main', 'table_summary', 'funnel_text']
+__all__ = ['COMMANDS', 'STEP_SETS', 'Command', 'register', 'OneLineParser', 'build_parser', 'lazy', 'main', 'table_summary',
+           'funnel_text']
 
 # %% ../nbs/10_cli.ipynb #80d995cd
 @dataclass(frozen=True)
@@ -36,9 +38,13 @@ def register(name: str, help: str, add_arguments: Callable, run: Callable) -> Co
     return cmd
 
 # %% ../nbs/10_cli.ipynb #453fdbdd
+class OneLineParser(argparse.ArgumentParser):
+    "An ArgumentParser whose errors are one line on stderr (option, value, reason) with exit status 2; the usage is in --help."
+    def error(self, message: str): self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     "The top-level parser with one sub-parser per registered command (options of all, or of command `only`: \"\" for none)."
-    p = argparse.ArgumentParser(prog="diffcrysgen", description="Generative design of inorganic crystals (DiffCrysGen kit).")
+    p = OneLineParser(prog="diffcrysgen", description="Generative design of inorganic crystals (DiffCrysGen kit).")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, cmd in COMMANDS.items():
         sp = sub.add_parser(name, help=cmd.help, description=cmd.help)
@@ -122,12 +128,12 @@ def _demo_generate(args) -> Path | None:
 
 # %% ../nbs/10_cli.ipynb #ad60994f
 def _demo_args(p: argparse.ArgumentParser):
-    p.add_argument("--seed", type=int, default=0, help="seed of the kit's train/val split (default: 0)")
+    p.add_argument("--seed", type=count(0), default=0, help="seed of the kit's train/val split (default: 0)")
     p.add_argument("--checkpoint", default=None, help="generator checkpoint (default: data/checkpoints/mp20-edm.pt)")
-    p.add_argument("--n", type=int, default=200, help="crystals to generate (default: 200)")
-    p.add_argument("--steps", type=int, default=SamplerConfig().steps, help="Heun steps (default: the paper's 100)")
-    p.add_argument("--churn", type=float, default=SamplerConfig().S_churn, help="S_churn (default: the paper's 1)")
-    p.add_argument("--out", default=None, help="run folder (default: a new generated/NNNNN-<checkpoint>)")
+    p.add_argument("--n", type=count(), default=200, help="crystals to generate (default: 200)")
+    p.add_argument("--steps", type=count(), default=SamplerConfig().steps, help="Heun steps (default: the paper's 100)")
+    p.add_argument("--churn", type=real(0), default=SamplerConfig().S_churn, help="S_churn (default: the paper's 1)")
+    p.add_argument("--out", type=out_folder, default=None, help="run folder (default: a new generated/NNNNN-<checkpoint>)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 def _demo_data(seed: int) -> pd.DataFrame:
@@ -173,6 +179,6 @@ register("sample", "generate crystals with a checkpoint into a resumable Parquet
 register("evaluate", "validity, uniqueness, novelty, coverage, EMDs and symmetry of a generated run vs an MP-20 split",
          lazy("metrics", "add_evaluate_arguments"), lazy("metrics", "run_evaluate"))
 register("screen", "the paper's magnet-screening funnel over a generated run, CHGNet relaxation of finalists, DFT inputs",
-         lazy("screening", "add_screen_arguments"), lazy("screening", "run_screen"))
+         lazy("screening", "add_screen_arguments"), lazy("validate", "run_screen"))
 register("predict", "formation energy and Ms predictions for a generated run, part by part (resumable)",
          lazy("properties", "add_predict_arguments"), lazy("properties", "run_predict"))

@@ -13,7 +13,9 @@ from .data import checkpoint_training_table, kit_splits
 from .denoiser import read_checkpoint
 from .conditions import ConditionRange, condition_hits, merge_ranges, parse_condition
 from .inpaint import parse_target, matches_target
-from .sample import FAST, SamplerConfig, default_checkpoint, generate, generated_structures, read_generated
+from .analysis import generated_structures
+from .runs import read_generated
+from .sample import FAST, SamplerConfig, default_checkpoint, generate
 
 # %% auto #0
 __all__ = ['DoubleTarget', 'meets', 'training_rate', 'run_hits', 'chgnet_ms', 'conditioning_benchmark', 'inpainting_benchmark']

@@ -14,9 +14,9 @@ from IPython.display import HTML, display
 from fastcore.basics import patch
 from pymatgen.core import Element, Structure
 from pymatgen.io.cif import CifWriter
-from .analysis import CRYSTAL_SYSTEMS
+from .analysis import CRYSTAL_SYSTEMS, generated_structures
 from .data import known_formulas
-from .sample import generated_structures, read_generated
+from .runs import read_generated
 from .figures import structure_figure
 
 # %% auto #0

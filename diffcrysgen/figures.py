@@ -19,6 +19,7 @@ from .denoiser import read_checkpoint
 from .metrics import CLASSES, composition_classes
 from .properties import model_from_checkpoint, parity_figure, predict_arrays, property_model_path, read_property_checkpoint, regression_metrics, target_arrays
 from .screening import default_hull, finalists
+from .runs import write_atomic
 
 # %% auto #0
 __all__ = ['ELEMENT_COLORS', 'ELEMENT_RADII', 'REFERENCES', 'PARITY_LABELS', 'FORMATS', 'CAPTIONS', 'site_images', 'cell_edges',
@@ -231,6 +232,15 @@ def candidates_3d_figure(cands: pd.DataFrame, top: int = 8, cols: int = 4) -> go
 # %% ../nbs/08_figures.ipynb #0cee3f3a
 FORMATS = ("html", "png", "svg", "pdf", "json")
 
+def _write_figure(fig: go.Figure, path: Path, fmt: str, scale: float) -> None:
+    "One figure in one format to `path` (plotly.js beside an HTML file; images through kaleido)."
+    if fmt == "html": fig.write_html(path, include_plotlyjs="directory", full_html=True)
+    elif fmt == "json": fig.write_json(path)
+    else:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="The kopts argument is ignored")
+            fig.write_image(path, format=fmt, scale=scale)
+
 def save_figures(figs: dict[str, go.Figure], out_dir, formats=("html", "png"), scale: float = 2.0) -> list[Path]:
     "Write every figure as `out_dir/<name>.<format>` (atomically); returns the paths written."
     formats = [formats] if isinstance(formats, str) else list(formats); bad = sorted(set(formats) - set(FORMATS))
@@ -239,14 +249,7 @@ def save_figures(figs: dict[str, go.Figure], out_dir, formats=("html", "png"), s
     if set(formats) & {"png", "svg", "pdf"}: kaleido.start_sync_server(silence_warnings=True)   # one Chromium for all images
     for name, fig in figs.items():
         for fmt in formats:
-            p = out / f"{name}.{fmt}"; tmp = out / f".{name}.tmp{os.getpid()}.{fmt}"
-            if fmt == "html": fig.write_html(tmp, include_plotlyjs="directory", full_html=True)
-            elif fmt == "json": fig.write_json(tmp)
-            else:
-                with warnings.catch_warnings():
-                    warnings.filterwarnings("ignore", message="The kopts argument is ignored")
-                    fig.write_image(tmp, format=fmt, scale=scale)
-            os.replace(tmp, p); written.append(p)
+            written.append(write_atomic(out / f"{name}.{fmt}", lambda t: _write_figure(fig, t, fmt, scale)))
     if set(formats) & {"png", "svg", "pdf"}: kaleido.stop_sync_server(silence_warnings=True)   # no Chromium left behind
     return written
 

@@ -21,8 +21,9 @@ from pymatgen.core import Composition, Element, Lattice, Structure
 from pymatgen.analysis.structure_matcher import StructureMatcher
 from .data import data_dir, kit_splits, known_formulas, load_mp20, table_arrays, checkpoint_split, checkpoint_training_table
 from .denoiser import read_checkpoint
-from .analysis import AMU_PER_A3_IN_G_CM3, ATOMIC_MASSES, CRYSTAL_SYSTEMS, crystal_systems
-from .sample import generated_arrays, read_generated, sha256_file
+from .analysis import AMU_PER_A3_IN_G_CM3, ATOMIC_MASSES, CRYSTAL_SYSTEMS, crystal_systems, generated_arrays
+from .runs import (checked, count, new_folder, new_run_dir, part_paths, read_generated, read_manifest,
+                              sha256_file, write_parquet_atomic, write_text_atomic)
 
 # %% auto #0
 __all__ = ['SPLIT_SOURCES', 'LEGACY_SOURCES', 'N_CNN', 'N_MAGPIE', 'FP_SYMPREC', 'FP_COLUMNS', 'MATCHERS', 'PAPER_SYMMETRY',
@@ -90,7 +91,7 @@ def crystal_set_from_run(run_dir, n: int | None = None) -> CrystalSet:
     df = df.iloc[:n] if n is not None else df
     ok = (df.decode_error == "").to_numpy(); num, z, f, c = generated_arrays(df[ok]); N = len(df)
     num_all = np.zeros(N, int); num_all[ok] = num; cell = np.full((N, 3, 3), np.nan); cell[ok] = c
-    spec = json.loads((run_dir / "run.json").read_text())["spec"] if (run_dir / "run.json").exists() else {}
+    spec = (read_manifest(run_dir) or {}).get("spec", {})
     err = np.where(ok, "", "decode error: " + df.decode_error.astype(str)).astype(object)
     info = dict(kind="run", source=str(run_dir), run_id=spec.get("run_id", ""), run_n=spec.get("n"),
                 run_rows=int(len(read_generated(run_dir, columns=["index"]))), chunk_size=spec.get("chunk_size"))
@@ -246,9 +247,8 @@ def fingerprint_table(ids, S: np.ndarray, C: np.ndarray, why) -> pd.DataFrame:
     df.insert(0, "id", np.asarray(ids).astype(str)); df["error"] = np.asarray(why).astype(str); return df
 
 def _write_parquet_atomic(df: pd.DataFrame, path: Path) -> Path:
-    "Write a table next to `path` under a hidden name, then rename it into place."
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}"); pq.write_table(pa.Table.from_pandas(df, preserve_index=False), tmp, compression="zstd")
-    os.replace(tmp, path); return path
+    "Write a fingerprint or result table atomically (`runs.write_parquet_atomic`), zstd-compressed."
+    return write_parquet_atomic(df, path, compression="zstd")
 
 # %% ../nbs/05_metrics.ipynb #086b4523
 def build_reference_fingerprints(split: str, out=None, workers: int = 2, chunk_size: int = 512, progress: bool = True) -> Path:
@@ -644,12 +644,8 @@ def format_markdown(r: dict) -> str:
 # %% ../nbs/05_metrics.ipynb #d02eebf1
 def new_eval_dir(source: str, root=None) -> Path:
     "A fresh numbered folder: `<run>/eval-NNN/` for a run, `<repo>/evaluations/<split>/eval-NNN/` for a split."
-    p = Path(source); base = Path(root) if root else (p if p.is_dir() and any(p.glob("part-*.parquet")) else data_dir().parent / "evaluations" / source)
-    base.mkdir(parents=True, exist_ok=True)
-    for k in itertools.count():
-        d = base / f"eval-{k:03d}"
-        try: d.mkdir(); return d
-        except FileExistsError: continue
+    p = Path(source); base = Path(root) if root else (p if p.is_dir() and part_paths(p) else data_dir().parent / "evaluations" / source)
+    return new_run_dir(base, stem="eval-", digits=3)
 
 def jsonable(x):
     "A copy of nested results with numpy scalars as Python numbers, tuples as lists and NaN as None (strict JSON)."
@@ -660,24 +656,25 @@ def jsonable(x):
 
 def write_evaluation(r: dict, out: Path) -> tuple[Path, Path, Path]:
     "Write `evaluation.json`, `evaluation.md` and the per-crystal `crystals.parquet` into `out`, each atomically."
-    summary = {k: v for k, v in r.items() if k != "crystals"}; paths = []
-    for name, text in (("evaluation.json", json.dumps(jsonable(summary), indent=1, allow_nan=False)), ("evaluation.md", format_markdown(r) + "\n")):
-        p = out / name; tmp = out / f".{name}.tmp{os.getpid()}"; tmp.write_text(text); os.replace(tmp, p); paths.append(p)
-    return (*paths, _write_parquet_atomic(r["crystals"], out / "crystals.parquet"))
+    summary = {k: v for k, v in r.items() if k != "crystals"}
+    return (write_text_atomic(json.dumps(jsonable(summary), indent=1, allow_nan=False), out / "evaluation.json"),
+            write_text_atomic(format_markdown(r) + "\n", out / "evaluation.md"), _write_parquet_atomic(r["crystals"], out / "crystals.parquet"))
 
 # %% ../nbs/05_metrics.ipynb #20deedfa
+_source = checked(lambda s: load_crystal_set(s, 1))   # a split name or a run folder, as `load_crystal_set` takes them
+
 def add_evaluate_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     "Options of `diffcrysgen evaluate`."
     d = EvalConfig()
-    p.add_argument("source", nargs="+", help=f"generated run folders and/or shipped splits ({', '.join(SPLIT_SOURCES)}); several: one table")
-    p.add_argument("--reference", default=d.reference, help="COV/EMD reference: split name or run folder (default: test, all 9,046 MP-20 test crystals)")
-    p.add_argument("--novelty-reference", default=d.novelty_reference, help="structure novelty against these crystals (default: training, the split the run's checkpoint was trained on; or train, train+extra, train-kit, a run folder)")
-    p.add_argument("--n", type=int, default=None, help="evaluate the first N crystals (default: all)")
-    p.add_argument("--out", default=None, help="output folder, must not exist; with several sources it holds one folder per source and comparison.md (default: <run>/eval-NNN or evaluations/<split>/eval-NNN)")
-    p.add_argument("--workers", type=int, default=d.workers, help="processes for fingerprints and matching")
+    p.add_argument("source", nargs="+", type=_source, help=f"generated run folders and/or shipped splits ({', '.join(SPLIT_SOURCES)}); several: one table")
+    p.add_argument("--reference", type=_source, default=d.reference, help="COV/EMD reference: split name or run folder (default: test, all 9,046 MP-20 test crystals)")
+    p.add_argument("--novelty-reference", type=_source, default=d.novelty_reference, help="structure novelty against these crystals (default: training, the split the run's checkpoint was trained on; or train, train+extra, train-kit, a run folder)")
+    p.add_argument("--n", type=count(), default=None, help="evaluate the first N crystals (default: all)")
+    p.add_argument("--out", type=new_folder, default=None, help="output folder, must not exist; with several sources it holds one folder per source and comparison.md (default: <run>/eval-NNN or evaluations/<split>/eval-NNN)")
+    p.add_argument("--workers", type=count(), default=d.workers, help="processes for fingerprints and matching")
     p.add_argument("--matchers", nargs="+", choices=list(MATCHERS), default=list(d.matchers), help="StructureMatcher presets")
-    p.add_argument("--n-emd", type=int, default=d.n_emd, help="valid crystals drawn for the EMDs (CDVAE: 1000)")
-    p.add_argument("--seed", type=int, default=d.seed, help="seed of that draw")
+    p.add_argument("--n-emd", type=count(), default=d.n_emd, help="valid crystals drawn for the EMDs (CDVAE: 1000)")
+    p.add_argument("--seed", type=count(0), default=d.seed, help="seed of that draw")
     p.add_argument("--no-coverage", dest="coverage", action="store_false", help="skip fingerprints and COV (minutes instead of ~0.3 s per crystal and core)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     return p

@@ -13,7 +13,8 @@ import torch
 from .ircr import lattice_params, ROW_C, ROW_O
 from .data import load_mp20, encode_table, funnel, TRAINING_FILTERS
 from .denoiser import load_denoiser, EDMPrecond
-from .sample import TURBO, SamplerConfig, sample_table, generated_arrays, checkpoint_path
+from .analysis import generated_arrays
+from .sample import TURBO, SamplerConfig, sample_table, checkpoint_path
 from .metrics import (CrystalSet, crystal_set_from_table, structure_validity, composition_validity, densities,
                                  element_counts, emd)
 

@@ -14,8 +14,9 @@ import torch.nn as nn
 from .ircr import N_ROWS, N_COMP, N_ELEM, encode_arrays, ircr_rejects, _segments
 from .data import data_dir, kit_splits, table_arrays, checkpoint_split
 from .denoiser import pick_device
-from .train import TrainConfig, new_run_dir, save_atomic
-from .sample import generated_arrays, sha256_file
+from .analysis import generated_arrays
+from .runs import (count, new_run_dir, open_run_dir, out_folder, part_paths, read_manifest, run_folder, save_atomic, sha256_file,
+                              write_atomic, write_json_atomic)
 
 # %% auto #0
 __all__ = ['PROP_FORMAT', 'TARGETS', 'FLOORS', 'MAGNETIC_T', 'PAPER', 'target_arrays', 'fit_row_scaler', 'composition_fractions',
@@ -199,15 +200,15 @@ def _checkpoint(model: PropertyModel, cfg: PropertyConfig, data: dict, epoch: in
                 val_mae=float(val_mae), n_train=len(data["y_train"]), n_val=len(data["y_val"]), metrics={})
 
 def _new_run(cfg: PropertyConfig) -> Path:
-    "A fresh numbered run folder `NNNNN-prop-<target>` (train.new_run_dir's numbering)."
-    return new_run_dir(TrainConfig(run_dir=cfg.run_dir, name=f"prop-{cfg.target}"))
+    "A fresh numbered run folder `NNNNN-prop-<target>` under `run_dir` (default `<repo>/runs`, numbered with the training runs)."
+    return new_run_dir(Path(cfg.run_dir) if cfg.run_dir else data_dir().parent / "runs", f"prop-{cfg.target}")
 
 # %% ../nbs/06_properties.ipynb #3160e6bc
 def train_property(cfg: PropertyConfig, quiet: bool = False) -> Path:
     "Train one property model as configured into a new run folder; returns the folder."
     if cfg.threads: torch.set_num_threads(cfg.threads)
     data = property_data(cfg); run, dev = _new_run(cfg), pick_device(cfg.device)
-    (run / "params.json").write_text(json.dumps(cfg.to_dict() | dict(n_train=len(data["y_train"]), n_val=len(data["y_val"]), dropped=data["dropped"]), indent=1))
+    write_json_atomic(cfg.to_dict() | dict(n_train=len(data["y_train"]), n_val=len(data["y_val"]), dropped=data["dropped"]), run / "params.json")
     torch.manual_seed(cfg.seed)
     model = PropertyModel(cfg.cnn(), data["scaler"], data["target_mean"], data["target_std"], cfg.target, TARGETS[cfg.target][1], FLOORS[cfg.target]).to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -283,7 +284,7 @@ def predict_arrays(num_atoms, atomic_numbers, frac_coords, cell,   # flat crysta
     return out
 
 # %% ../nbs/06_properties.ipynb #549f18f5
-def predict_table(df: pd.DataFrame,           # a generated run (`sample.read_generated`) or an MP-20 table
+def predict_table(df: pd.DataFrame,           # a generated run (`runs.read_generated`) or an MP-20 table
                   models: dict | None = None,  # as in `predict_arrays`
                   batch_size: int = 4096) -> pd.DataFrame:
     "Columns `<name>_pred` (e.g. hform_pred in eV/atom, ms_pred in T) with the index of `df`; NaN where no structure."
@@ -306,15 +307,15 @@ def predict_run(run_dir,                 # a generated run folder (part-*.parque
                 models: dict | None = None,  # name → "hform"/"ms"/checkpoint path; None: both shipped models
                 batch_size: int = 4096) -> dict:
     "Predict every part of a run into `out`, one part per input part, skipping parts already there; returns counts."
-    run = Path(run_dir); parts = sorted(run.glob("part-*.parquet")); names = models or {k: k for k in TARGETS}
+    run = Path(run_dir); parts = part_paths(run); names = models or {k: k for k in TARGETS}
     if not parts: raise FileNotFoundError(f"{run}: no part-*.parquet (not a generated run folder)")
-    out = Path(out) if out else run / "predictions"; out.mkdir(parents=True, exist_ok=True); spec, meta = _pred_spec(run, names), out / "predictions.json"
-    if meta.exists() and json.loads(meta.read_text()) != spec: raise ValueError(f"{out}: holds predictions of another run or other models; choose a new out folder")
-    meta.write_text(json.dumps(spec, indent=1)); mdl = _models(names); res = dict(out=str(out), parts=len(parts), written=0, skipped=0, crystals=0, no_prediction=0)
+    out = Path(out) if out else run / "predictions"
+    open_run_dir(out, _pred_spec(run, names), "predictions.json", ("holds predictions of another run or other models; choose a new out folder", None))
+    mdl = _models(names); res = dict(out=str(out), parts=len(parts), written=0, skipped=0, crystals=0, no_prediction=0)
     for p in parts:
         if (out / p.name).exists(): res["skipped"] += 1; continue
         df = pd.read_parquet(p); pr = predict_table(df, mdl, batch_size).reset_index(drop=True); pr.insert(0, "index", df["index"].to_numpy())
-        tmp = out / f".{p.name}.tmp{os.getpid()}"; pr.to_parquet(tmp, index=False); os.replace(tmp, out / p.name)
+        write_atomic(out / p.name, lambda t: pr.to_parquet(t, index=False))
         res["written"] += 1; res["crystals"] += len(pr); res["no_prediction"] += int(pr.drop(columns="index").isna().any(axis=1).sum())
     return res
 
@@ -325,12 +326,19 @@ def read_predictions(out) -> pd.DataFrame:
     return pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True).sort_values("index", ignore_index=True)
 
 # %% ../nbs/06_properties.ipynb #70a660cd
+def _model_list(s: str) -> str:
+    "A `--models` value: comma-separated hform, ms or name=checkpoint.pt, each checkpoint an existing file."
+    for m in filter(None, s.split(",")):
+        path = m.split("=", 1)[1] if "=" in m else m
+        if not property_model_path(path).is_file(): raise argparse.ArgumentTypeError(f"{s!r}: {path}: no such model (hform, ms or a checkpoint file)")
+    return s
+
 def add_predict_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     "Options of `diffcrysgen predict`."
-    p.add_argument("run", help="generated run folder (part-*.parquet)")
-    p.add_argument("--out", default=None, help="output folder (default RUN/predictions); resumable, never mixed with other models")
-    p.add_argument("--models", default="hform,ms", help="comma-separated: hform, ms, or name=checkpoint.pt")
-    p.add_argument("--batch-size", type=int, default=4096, help="crystals encoded at a time")
+    p.add_argument("run", type=run_folder, help="generated run folder (part-*.parquet)")
+    p.add_argument("--out", type=out_folder, default=None, help="output folder (default RUN/predictions); resumable, never mixed with other models")
+    p.add_argument("--models", type=_model_list, default="hform,ms", help="comma-separated: hform, ms, or name=checkpoint.pt")
+    p.add_argument("--batch-size", type=count(), default=4096, help="crystals encoded at a time")
     return p
 
 def run_predict(args: argparse.Namespace) -> dict:
@@ -454,7 +462,7 @@ PAPER = {"hform": "MAE 0.046 eV/atom, R² 0.99", "ms": "MAE 0.054 T, R² 0.92"} 
 
 def property_card(run: Path, dst: Path, command: str, ck: dict, scores: pd.DataFrame, tp: dict | None = None) -> str:
     "Markdown model card of a shipped property model, from its run folder and scores."
-    p = json.loads((run / "params.json").read_text()); s = pd.read_json(run / "stats.jsonl", lines=True)
+    p = read_manifest(run, "params.json"); s = pd.read_json(run / "stats.jsonl", lines=True)
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?") if Path("/proc/cpuinfo").exists() else "?"
     n_par = sum(v.numel() for v in ck["state_dict"].values())
     rows = [("target", f"{ck['target']}: `{ck['column']}` ({ck['unit']})"),

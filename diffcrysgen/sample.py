@@ -10,23 +10,22 @@ from dataclasses import dataclass, asdict, field
 from pathlib import Path
 import numpy as np
 import pandas as pd
-import pyarrow as pa, pyarrow.dataset as pds, pyarrow.parquet as pq
 import torch
 from tqdm.auto import tqdm
-from pymatgen.core import Element, Structure
-from .ircr import N_COMP, N_ELEM, N_GEN, DecodeThresholds, IRCRScaler, decode_arrays, structures_from_arrays
+from .ircr import N_COMP, N_GEN, DecodeThresholds, IRCRScaler, decode_arrays
 from .data import data_dir
 from .denoiser import EDMPrecond, load_denoiser, pick_device, read_checkpoint
 from .inpaint import Target, parse_target, scaled_known, target_to_dict, target_from_dict, matches_target
-from .analysis import AnalysisConfig, analyse, cells_from_parameters
+from .analysis import AnalysisConfig, analyse
 from .conditions import (ConditionRange, Guided, merge_ranges, parse_condition, sample_targets, ranges_to_list,
                                     ranges_from_list, condition_hits)
+from .runs import (count, real, checked, existing_file, out_folder, sha256_file, new_run_dir, open_run_dir,
+                              clear_temporaries, read_manifest, part_paths, part_number, write_part, dask_client)
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'SOLVERS', 'FAST', 'TURBO', 'SCHEMA', 'default_checkpoint', 'checkpoint_path', 'karras_sigmas',
+__all__ = ['PRECISIONS', 'SOLVERS', 'FAST', 'TURBO', 'default_checkpoint', 'checkpoint_path', 'karras_sigmas',
            'sample_generators', 'randn_per_sample', 'denoiser_fn', 'edm_sampler', 'dpm_solver_2m', 'SamplerConfig',
-           'sample_scaled', 'decode_samples', 'sample_table', 'sha256_file', 'run_spec', 'new_out_dir', 'open_run',
-           'write_part', 'read_generated', 'generate', 'generated_arrays', 'generated_structures', 'local_cluster',
+           'sample_scaled', 'decode_samples', 'sample_table', 'run_spec', 'new_out_dir', 'open_run', 'generate',
            'summarise', 'format_summary', 'add_sample_arguments', 'sampler_config', 'run_sample']
 
 # %% ../nbs/04_sample.ipynb #768d4270
@@ -184,13 +183,6 @@ def sample_table(net: EDMPrecond, scaler: IRCRScaler, indices, seed: int, cfg: S
     return df
 
 # %% ../nbs/04_sample.ipynb #f0ea26bc
-def sha256_file(path, block: int = 1 << 20) -> str:
-    "Hex sha256 of a file, read in blocks."
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for b in iter(lambda: fh.read(block), b""): h.update(b)
-    return h.hexdigest()
-
 def run_spec(n: int, seed: int, chunk_size: int, cfg: SamplerConfig, checkpoint, thresholds: DecodeThresholds,
              analysis: AnalysisConfig, write_cifs: bool, target: Target | None = None,
              conditions: dict[str, ConditionRange] | None = None, guidance: float = 4.0, batch_size: int | None = None) -> dict:
@@ -205,43 +197,16 @@ def run_spec(n: int, seed: int, chunk_size: int, cfg: SamplerConfig, checkpoint,
 # %% ../nbs/04_sample.ipynb #3209257f
 def new_out_dir(checkpoint, root=None) -> Path:
     "A fresh numbered folder `NNNNN-<checkpoint name>` under `root` (default `<repo>/generated`)."
-    root = Path(root) if root else data_dir().parent / "generated"; root.mkdir(parents=True, exist_ok=True)
-    nums = [int(p.name[:5]) for p in root.iterdir() if p.name[:5].isdigit()]
-    d = root / f"{max(nums, default=-1) + 1:05d}-{Path(checkpoint).stem}"; d.mkdir(); return d
+    return new_run_dir(Path(root) if root else data_dir().parent / "generated", Path(checkpoint).stem)
 
-def _write_json_atomic(obj: dict, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}"); tmp.write_text(json.dumps(obj, indent=1)); os.replace(tmp, path)
+_REFUSE = ("holds another run (different {diff}); choose a new --out, or omit it for a new numbered folder",
+           "not empty and not a generation run; choose a new --out")
 
 def open_run(out: Path, spec: dict, info: dict) -> list[int]:
-    "Start a run in `out` or check that it holds this one; returns the chunks already complete."
-    meta = out / "run.json"
-    if meta.exists():
-        old = json.loads(meta.read_text())["spec"]
-        diff = [k for k in spec if k != "checkpoint" and old.get(k) != spec[k]]
-        if diff: raise ValueError(f"{out}: holds another run (different {', '.join(diff)}); choose a new --out, or omit it for a new numbered folder")
-    elif out.exists() and any(out.iterdir()): raise ValueError(f"{out}: not empty and not a generation run; choose a new --out")
-    else: out.mkdir(parents=True, exist_ok=True); _write_json_atomic(dict(spec=spec, **info), meta)
-    for p in out.glob(".part-*"): p.unlink()                                  # temporaries of an interrupted run
-    return sorted(int(p.stem[5:]) for p in out.glob("part-*.parquet"))
-
-# %% ../nbs/04_sample.ipynb #2e2ef2cc
-SCHEMA = pa.schema([("run_id", pa.string()), ("index", pa.int64()), ("seed", pa.int64()), ("decode_error", pa.string()),
-                    ("formula", pa.string()), ("n_sites", pa.int64()), ("n_elements", pa.int64()),
-                    *[(k, pa.float64()) for k in ("a", "b", "c", "alpha", "beta", "gamma", "volume", "density", "min_distance")],
-                    ("spacegroup", pa.int64()), ("spacegroup_symbol", pa.string()), ("crystal_system", pa.string()), ("valid", pa.bool_()),
-                    ("species", pa.list_(pa.string())), ("frac_coords", pa.list_(pa.float64())), ("cif", pa.string()),
-                    ("targets", pa.list_(pa.float64()))])                   # property targets of conditioned runs (else null)
-
-def write_part(df: pd.DataFrame, out: Path, k: int) -> Path:
-    "Write chunk k as `part-k.parquet`: a hidden temporary file, then an atomic rename."
-    tmp, dst = out / f".part-{k:05d}.parquet.tmp{os.getpid()}", out / f"part-{k:05d}.parquet"
-    pq.write_table(pa.Table.from_pandas(df[SCHEMA.names], schema=SCHEMA, preserve_index=False), tmp); os.replace(tmp, dst)
-    return dst
-
-def read_generated(out_dir, columns: list[str] | None = None) -> pd.DataFrame:
-    "All rows of a run folder, in index order."
-    parts = sorted(Path(out_dir).glob("part-*.parquet"))
-    return pds.dataset([str(p) for p in parts], schema=SCHEMA, format="parquet").to_table(columns=columns).to_pandas()
+    "Start a run in `out` or check that it holds this one (a moved checkpoint is fine); returns the chunks already complete."
+    open_run_dir(out, spec, "run.json", _REFUSE, record=dict(spec=spec, **info), key="spec", ignore=("checkpoint",))
+    clear_temporaries(out)                                                   # of an interrupted run
+    return [part_number(p) for p in part_paths(out)]
 
 # %% ../nbs/04_sample.ipynb #9d4e034e
 def _chunk(net, scaler, spec: dict, k: int, batch_size: int, out: Path, bar=None) -> pd.DataFrame:
@@ -297,23 +262,6 @@ def _check_conditioned(checkpoint, ranges: dict[str, ConditionRange]) -> None:
     if not names: raise ValueError(f"{checkpoint}: an unconditional checkpoint; --condition needs a conditioned one (e.g. the shipped {default_checkpoint(True).name})")
     if set(ranges) - set(names): raise ValueError(f"{checkpoint}: conditioned on {names}, not on {sorted(set(ranges) - set(names))}")
 
-# %% ../nbs/04_sample.ipynb #6ccead58
-_Z_OF = {Element.from_Z(z).symbol: z for z in range(1, N_ELEM + 1)}
-
-def generated_arrays(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    "`(num_atoms, atomic_numbers, frac_coords, cell)` of the rows of a generated table; every row must hold a structure."
-    bad = df["index"][df.decode_error != ""].tolist()
-    if bad: raise ValueError(f"crystals {bad[:5]}{'…' if len(bad) > 5 else ''}: no structure (decode error); select df[df.decode_error == ''] first")
-    num = df.n_sites.to_numpy(np.int64)
-    z = pd.Series(np.concatenate(df.species.to_numpy()) if len(df) else [], dtype=object).map(_Z_OF).to_numpy(np.int64)
-    f = (np.concatenate(df.frac_coords.to_numpy()) if len(df) else np.zeros(0)).reshape(-1, 3)
-    cell = cells_from_parameters(df[["a", "b", "c"]].to_numpy(float), df[["alpha", "beta", "gamma"]].to_numpy(float))
-    return num, z, f, cell
-
-def generated_structures(df: pd.DataFrame) -> list[Structure]:
-    "pymatgen Structures of the rows of a generated table, named `<run_id>/<index>`."
-    return structures_from_arrays(*generated_arrays(df), names=[f"{r}/{i}" for r, i in zip(df.run_id, df["index"])])
-
 # %% ../nbs/04_sample.ipynb #1d33c809
 @functools.lru_cache(maxsize=2)
 def _worker_model(checkpoint: str, device: str):
@@ -327,32 +275,22 @@ def _dask_task(out: str, spec: dict, k: int, batch_size: int, device: str, threa
     return len(_chunk(net, scaler, spec, k, batch_size, Path(out)))
 
 # %% ../nbs/04_sample.ipynb #83b9455a
-def local_cluster(workers: int):
-    "A Dask LocalCluster of `workers` single-threaded processes whose malloc is left as glibc's default (fast for torch)."
-    import dask
-    from dask.distributed import LocalCluster
-    os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)                             # not inherited from an earlier nanny either
-    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
-        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
-
 def _generate_dask(out: Path, spec: dict, todo: list[int], batch_size: int, device: str, workers: int, scheduler, bar) -> None:
-    "Map the missing chunks over a Dask cluster (a given scheduler, or a local one of `workers` processes)."
-    from dask.distributed import Client, as_completed
-    cluster = None if scheduler else local_cluster(workers)
-    with Client(scheduler or cluster) as client:
-        futs = [client.submit(_dask_task, str(out), spec, k, batch_size, device, 1 if cluster else 0, key=f"chunk-{spec['run_id']}-{k:05d}", pure=False) for k in todo]
+    "Map the missing chunks over a Dask cluster (a given scheduler, or a local one of `workers` processes: `runs.local_cluster`)."
+    from dask.distributed import as_completed
+    with dask_client(workers, scheduler) as (client, local):
+        futs = [client.submit(_dask_task, str(out), spec, k, batch_size, device, 1 if local else 0, key=f"chunk-{spec['run_id']}-{k:05d}", pure=False) for k in todo]
         for fut in as_completed(futs): bar.update(fut.result())
-    if cluster is not None: cluster.close()
 
 # %% ../nbs/04_sample.ipynb #80f53a9c
 def summarise(out_dir) -> dict:
     "Crystals, decoded, valid, unique formulas, crystal-system mix and top-10 space groups (of valid crystals) of a run; target hits if it had one."
-    spec = json.loads((Path(out_dir) / "run.json").read_text())["spec"]; target = target_from_dict(spec.get("target"))
+    spec = read_manifest(out_dir)["spec"]; target = target_from_dict(spec.get("target"))
     ranges = ranges_from_list(spec.get("conditions", [])); hits = _hit_counter(ranges)
     tot, formulas, cs, sg = Counter(n=0, decoded=0, valid=0, on_target=0, meets_conditions=0), set(), Counter(), Counter()
     cols = ["decode_error", "valid", "formula", "crystal_system", "spacegroup", "spacegroup_symbol", "species"]
     if hits is not None: cols += ["run_id", "index", "n_sites", "frac_coords", "a", "b", "c", "alpha", "beta", "gamma"]   # for the property models
-    for p in sorted(Path(out_dir).glob("part-*.parquet")):
+    for p in part_paths(out_dir):
         t = pd.read_parquet(p, columns=cols)
         v = t[t.valid]; tot.update(n=len(t), decoded=int((t.decode_error == "").sum()), valid=len(v))
         if target is not None: tot.update(on_target=int(matches_target(v.species, target).sum()))
@@ -386,27 +324,27 @@ def format_summary(s: dict) -> str:
 def add_sample_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     "Options of `diffcrysgen sample`."
     d = SamplerConfig()
-    p.add_argument("--n", type=int, default=1000, help="crystals to generate")
-    p.add_argument("--out", default=None, help="run folder; resumes the run in it if the settings match (default: a new generated/NNNNN-<checkpoint>)")
-    p.add_argument("--steps", type=int, default=None, help=f"σ levels (heun: 2·steps − 1 network calls, dpm2m: steps; default: the paper's {d.steps})")
-    p.add_argument("--churn", type=float, default=None, help=f"S_churn of the heun solver (0: deterministic; default: the paper's {d.S_churn:g}; dpm2m: 0)")
+    p.add_argument("--n", type=count(), default=1000, help="crystals to generate")
+    p.add_argument("--out", type=out_folder, default=None, help="run folder; resumes the run in it if the settings match (default: a new generated/NNNNN-<checkpoint>)")
+    p.add_argument("--steps", type=count(), default=None, help=f"σ levels (heun: 2·steps − 1 network calls, dpm2m: steps; default: the paper's {d.steps})")
+    p.add_argument("--churn", type=real(0), default=None, help=f"S_churn of the heun solver (0: deterministic; default: the paper's {d.S_churn:g}; dpm2m: 0)")
     p.add_argument("--solver", choices=SOLVERS, default=None, help="heun: EDM Alg. 2 (the paper's); dpm2m: DPM-Solver++(2M), one network call per step")
     p.add_argument("--precision", choices=PRECISIONS, default=None, help="network arithmetic: fp32, or bf16 (faster on CPUs with AVX-512 BF16 and on GPUs)")
     p.add_argument("--fast", action="store_true", help="shorthand for --solver dpm2m --steps 20 --precision bf16 (20 network calls; see bench/sample_throughput.py)")
-    p.add_argument("--batch-size", type=int, default=256, help="crystals per network call")
-    p.add_argument("--chunk-size", type=int, default=1024, help="crystals per Parquet part")
-    p.add_argument("--seed", type=int, default=0, help="run seed (crystal i uses a generator seeded from (seed, i))")
+    p.add_argument("--batch-size", type=count(), default=256, help="crystals per network call")
+    p.add_argument("--chunk-size", type=count(), default=1024, help="crystals per Parquet part")
+    p.add_argument("--seed", type=count(0), default=0, help="run seed (crystal i uses a generator seeded from (seed, i))")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, ...")
-    p.add_argument("--checkpoint", default=None, help="model checkpoint (default: data/checkpoints/mp20-edm.pt)")
+    p.add_argument("--checkpoint", type=existing_file, default=None, help="model checkpoint (default: data/checkpoints/mp20-edm.pt)")
     p.add_argument("--cif", action="store_true", help="also write a CIF per valid crystal into OUT/cif/")
-    p.add_argument("--workers", type=int, default=0, help="run on a local Dask cluster of this many worker processes")
+    p.add_argument("--workers", type=count(0), default=0, help="run on a local Dask cluster of this many worker processes")
     p.add_argument("--scheduler", default=None, help="address of a running Dask scheduler (its workers must see OUT)")
-    p.add_argument("--elements", default=None, help="chemical system to generate in, e.g. Fe,Co,B (inpaints the element rows)")
-    p.add_argument("--formula", default=None, help="exact cell content to generate, e.g. Fe2CoB (inpaints element and site rows)")
-    p.add_argument("--condition", action="append", default=[], metavar="RANGE",
+    p.add_argument("--elements", type=checked(lambda s: parse_target(elements=s)), default=None, help="chemical system to generate in, e.g. Fe,Co,B (inpaints the element rows)")
+    p.add_argument("--formula", type=checked(lambda s: parse_target(formula=s)), default=None, help="exact cell content to generate, e.g. Fe2CoB (inpaints element and site rows)")
+    p.add_argument("--condition", action="append", type=checked(parse_condition), default=[], metavar="RANGE",
                    help="property range, e.g. 'Ms>=1', 'hform<=-0.2', '-1<=hform<=-0.2' (repeatable; default checkpoint: data/checkpoints/mp20-edm-cond.pt)")
-    p.add_argument("--guidance", type=float, default=4.0, help="classifier-free guidance scale (0: unconditional, 1: conditional, >1: stronger)")
-    p.add_argument("--threads", type=int, default=0, help="torch CPU threads in this process (0: torch's default, one per core)")
+    p.add_argument("--guidance", type=real(0), default=4.0, help="classifier-free guidance scale (0: unconditional, 1: conditional, >1: stronger)")
+    p.add_argument("--threads", type=count(0), default=0, help="torch CPU threads in this process (0: torch's default, one per core)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 

@@ -18,18 +18,18 @@ from pymatgen.core import Composition, Element
 from pymatgen.analysis.phase_diagram import PDEntry, PhaseDiagram
 from .data import SPLITS, Filter, data_dir, funnel, known_formulas, load_mp20, merge_reports, table_arrays
 from .ircr import lattice_params
-from .analysis import AnalysisConfig, analyse
+from .analysis import AnalysisConfig, analyse, generated_structures
 from .conditions import PRED_COLUMNS as COND_PRED
-from .sample import SCHEMA, generated_structures, local_cluster, new_out_dir, read_generated, sha256_file
+from .runs import (SCHEMA, checked, clear_temporaries, count, dask_client, existing_file, integer, new_run_dir, open_run_dir,
+                              out_folder, part_number, part_paths, read_generated, read_manifest, real, run_folder, sha256_file, write_atomic)
 
 # %% auto #0
-__all__ = ['STEP_KEYS', 'PRED_COLUMNS', 'Predictor', 'RUNNERS_PER_PART', 'CAND_COLUMNS', 'VAL_COLUMNS', 'VAL_SUMMARY',
-           'ScreenConfig', 'screen_steps', 'add_screen_columns', 'chemsys_of', 'hull_entries', 'KnownHull',
-           'default_hull', 'PropertyPredictor', 'predictor_name', 'add_predictions', 'known_as_generated', 'add_hull',
-           'rank_candidates', 'runners_up', 'screen_stages', 'screen_table', 'screen_part', 'screen_spec',
-           'open_screen', 'screen_run', 'funnel_markdown', 'funnel_figure', 'write_results', 'candidates_figure',
-           'read_screen', 'add_screen_arguments', 'screen_config', 'format_funnel', 'finalists', 'pick_finalists',
-           'validate_finalists', 'run_screen']
+__all__ = ['STEP_KEYS', 'PRED_COLUMNS', 'Predictor', 'RUNNERS_PER_PART', 'CAND_COLUMNS', 'ScreenConfig', 'screen_steps',
+           'add_screen_columns', 'chemsys_of', 'hull_entries', 'KnownHull', 'default_hull', 'PropertyPredictor',
+           'predictor_name', 'add_predictions', 'known_as_generated', 'add_hull', 'rank_candidates', 'runners_up',
+           'screen_stages', 'screen_table', 'screen_part', 'screen_spec', 'open_screen', 'screen_run',
+           'funnel_markdown', 'funnel_figure', 'write_results', 'candidates_figure', 'read_screen',
+           'add_screen_arguments', 'screen_config', 'format_funnel', 'finalists', 'pick_finalists', 'run_screen_funnel']
 
 # %% ../nbs/07_screening.ipynb #44703a88
 @dataclass(frozen=True)
@@ -224,15 +224,6 @@ def screen_table(df: pd.DataFrame,                   # generated rows (`sample.S
     kept, rep, _ = screen_stages(df, cfg, predict, known, hull); return kept, rep
 
 # %% ../nbs/07_screening.ipynb #373309f1
-def _write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
-    "Call `write(tmp)` on a hidden temporary file beside `path` (parents made), then rename it into place; no temporary left on failure."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"); os.close(fd)
-    try: write(Path(tmp)); os.chmod(tmp, 0o644); os.replace(tmp, path)    # mkstemp's 0600 would hide results from co-workers
-    finally:
-        if os.path.exists(tmp): os.remove(tmp)
-    return path
-
 RUNNERS_PER_PART = 100   # runners-up kept per part (for filling a validation when the funnel leaves too few)
 
 def screen_part(part, cand_dir, k: int, cfg: ScreenConfig = ScreenConfig(), predict: Predictor | None = None) -> pd.DataFrame:
@@ -240,9 +231,9 @@ def screen_part(part, cand_dir, k: int, cfg: ScreenConfig = ScreenConfig(), pred
     cand_dir = Path(cand_dir); rp, cp = cand_dir / f"report-{k:05d}.csv", cand_dir / f"part-{k:05d}.parquet"
     if rp.exists() and cp.exists(): return pd.read_csv(rp, keep_default_na=False)      # done before
     kept, rep, ru = screen_stages(pd.read_parquet(part), cfg, predict, runners=RUNNERS_PER_PART)
-    _write_atomic(cand_dir / f"runners-{k:05d}.parquet", lambda p: pq.write_table(pa.Table.from_pandas(ru, preserve_index=False), p))
-    _write_atomic(cp, lambda p: pq.write_table(pa.Table.from_pandas(kept, preserve_index=False), p))
-    _write_atomic(rp, lambda p: rep.to_csv(p, index=False)); return rep      # the report last: it marks the part done
+    write_atomic(cand_dir / f"runners-{k:05d}.parquet", lambda p: pq.write_table(pa.Table.from_pandas(ru, preserve_index=False), p))
+    write_atomic(cp, lambda p: pq.write_table(pa.Table.from_pandas(kept, preserve_index=False), p))
+    write_atomic(rp, lambda p: rep.to_csv(p, index=False)); return rep      # the report last: it marks the part done
 
 # %% ../nbs/07_screening.ipynb #bbae1364
 def _model_hashes(predict: Predictor | None) -> dict:
@@ -254,19 +245,15 @@ def _model_hashes(predict: Predictor | None) -> dict:
 
 def screen_spec(run: Path, cfg: ScreenConfig, predict: Predictor | None) -> dict:
     "What fixes a screening's result (and must match to resume it)."
-    meta = run / "run.json"; run_id = json.loads(meta.read_text())["spec"].get("run_id") if meta.exists() else None
+    run_id = (read_manifest(run) or {}).get("spec", {}).get("run_id")
     return dict(format="diffcrysgen-screen-v1", run=str(run.resolve()), run_id=run_id, config=asdict(cfg) | dict(skip=list(cfg.skip)),
                 predictor=predictor_name(predict), models=_model_hashes(predict), known="mp20 (train, val, test)", hull="mp20 (train, val, test)")
 
 def open_screen(out: Path, spec: dict) -> None:
     "Start a screening in `out`, or check that `out` holds this one; clear temporaries of an interrupted one."
-    meta = out / "screen.json"
-    if meta.exists():
-        diff = [k for k, v in json.loads(meta.read_text()).items() if spec.get(k) != v]
-        if diff: raise ValueError(f"{out}: holds another screening (different {', '.join(diff)}); choose a new --out, or omit it for a new numbered folder")
-    elif out.exists() and any(out.iterdir()): raise ValueError(f"{out}: not empty and not a screening; choose a new --out")
-    else: (out / "candidates").mkdir(parents=True, exist_ok=True); _write_atomic(meta, lambda p: p.write_text(json.dumps(spec, indent=1)))
-    for p in (out / "candidates").glob(".*.tmp*"): p.unlink()
+    open_run_dir(out, spec, "screen.json", ("holds another screening (different {diff}); choose a new --out, or omit it for a new numbered folder",
+                                            "not empty and not a screening; choose a new --out"))
+    (out / "candidates").mkdir(exist_ok=True); clear_temporaries(out / "candidates")
 
 # %% ../nbs/07_screening.ipynb #9eacf923
 def _screen_task(part: str, cand_dir: str, k: int, cfg: ScreenConfig, predict: Predictor | None, threads: int) -> tuple[int, pd.DataFrame]:
@@ -276,15 +263,12 @@ def _screen_task(part: str, cand_dir: str, k: int, cfg: ScreenConfig, predict: P
     return k, screen_part(part, cand_dir, k, cfg, predict)
 
 def _screen_dask(todo: list[tuple[Path, int]], cand: Path, cfg, predict, workers: int, scheduler, bar) -> dict[int, pd.DataFrame]:
-    "Map the parts over a Dask cluster (a given scheduler address or cluster, or a local one of `workers` processes)."
-    from dask.distributed import Client, as_completed
-    cluster = None if scheduler else local_cluster(workers)                   # without Dask's malloc trimming (`04_sample`)
+    "Map the parts over a Dask cluster (a given scheduler address or cluster, or a local one of `workers` processes: `runs.local_cluster`)."
+    from dask.distributed import as_completed
     reports = {}
-    with Client(scheduler or cluster) as client:
-        futs = [client.submit(_screen_task, str(p), str(cand), k, cfg, predict, 1 if cluster else 0, pure=False)
-                for p, k in todo]
+    with dask_client(workers, scheduler) as (client, local):
+        futs = [client.submit(_screen_task, str(p), str(cand), k, cfg, predict, 1 if local else 0, pure=False) for p, k in todo]
         for fut in as_completed(futs): k, reports[k] = fut.result(); bar.update(reports[k].kept[0])
-    if cluster is not None: cluster.close()
     return reports
 
 # %% ../nbs/07_screening.ipynb #18f5f468
@@ -296,10 +280,10 @@ def screen_run(run_dir,                              # a generation run folder (
                scheduler=None,                       # a Dask scheduler address or cluster object to use instead
                progress: bool = True) -> Path:
     "Screen every part of a run into `out_dir`: candidates per part, then `funnel.csv/.md/.html` and ranked `candidates.parquet`."
-    run = Path(run_dir); parts = sorted(run.glob("part-*.parquet"))
+    run = Path(run_dir); parts = part_paths(run)
     if not parts: raise FileNotFoundError(f"{run}: no part-*.parquet here (not a generation run folder; make one with `diffcrysgen sample`)")
-    spec = screen_spec(run, cfg, predict); out = Path(out_dir) if out_dir else new_out_dir(run, data_dir().parent / "screen")
-    open_screen(out, spec); cand = out / "candidates"; ks = [int(p.stem[5:]) for p in parts]
+    spec = screen_spec(run, cfg, predict); out = Path(out_dir) if out_dir else new_run_dir(data_dir().parent / "screen", run.stem)
+    open_screen(out, spec); cand = out / "candidates"; ks = [part_number(p) for p in parts]
     bar = tqdm(total=sum(pq.ParquetFile(p).metadata.num_rows for p in parts), disable=not progress, desc=f"screen {out.name}", unit="crystal")
     if workers or scheduler: reports = _screen_dask(list(zip(parts, ks)), cand, cfg, predict, workers, scheduler, bar)
     else:
@@ -323,15 +307,15 @@ def funnel_figure(rep: pd.DataFrame, title: str = "") -> "go.Figure":
 # %% ../nbs/07_screening.ipynb #6815dfdb
 def write_results(out: Path, rep: pd.DataFrame, cand_parts: list[Path]) -> None:
     "Write the merged funnel (`funnel.csv`, `.md`, `.html`), the ranked survivors (`candidates.parquet`) and `runners_up.parquet` into `out`."
-    _write_atomic(out / "funnel.csv", lambda p: rep.to_csv(p, index=False))
-    _write_atomic(out / "funnel.md", lambda p: p.write_text(funnel_markdown(rep)))
-    _write_atomic(out / "funnel.html", lambda p: funnel_figure(rep, f"screening funnel: {out.name}").write_html(p, include_plotlyjs=True))
+    write_atomic(out / "funnel.csv", lambda p: rep.to_csv(p, index=False))
+    write_atomic(out / "funnel.md", lambda p: p.write_text(funnel_markdown(rep)))
+    write_atomic(out / "funnel.html", lambda p: funnel_figure(rep, f"screening funnel: {out.name}").write_html(p, include_plotlyjs=True))
     frames = [t for t in (pd.read_parquet(c) for c in cand_parts) if len(t)]
     cands = rank_candidates(pd.concat(frames, ignore_index=True)) if frames else pd.read_parquet(cand_parts[0])
-    _write_atomic(out / "candidates.parquet", lambda p: pq.write_table(pa.Table.from_pandas(cands, preserve_index=False), p))
+    write_atomic(out / "candidates.parquet", lambda p: pq.write_table(pa.Table.from_pandas(cands, preserve_index=False), p))
     runs = [t for t in (pd.read_parquet(c.with_name("runners" + c.name[4:])) for c in cand_parts if c.with_name("runners" + c.name[4:]).exists()) if len(t)]
     ru = pd.concat(runs, ignore_index=True).sort_values(["depth", "e_above_hull_est"], ascending=[False, True], kind="stable") if runs else cands.iloc[:0]
-    _write_atomic(out / "runners_up.parquet", lambda p: pq.write_table(pa.Table.from_pandas(ru, preserve_index=False), p))
+    write_atomic(out / "runners_up.parquet", lambda p: pq.write_table(pa.Table.from_pandas(ru, preserve_index=False), p))
 
 def candidates_figure(cands: pd.DataFrame, title: str = "") -> "go.Figure":
     "Predicted h_form against predicted Ms of the candidates, coloured by the estimated energy above the hull."
@@ -351,23 +335,36 @@ _HELP = dict(z_max="heaviest element allowed (54: no rare earths)", hform_lt="pr
              hform_max="predicted h_form ≤ this, eV/atom", ms_min="predicted Ms ≥ this, T", dmin_min="minimum interatomic distance ≥ this, Å",
              n_elements="exactly this many elements (3: ternary)", spacegroup_gt="space-group number > this (16: no triclinic/monoclinic)")
 
+_TYPES = dict(z_max=integer(1, 118), hform_lt=real(), hform_max=real(), ms_min=real(0), dmin_min=real(0), n_elements=integer(1, 3),
+              spacegroup_gt=integer(0, 229))                       # the option types of the thresholds: finite, in range
+
+def _option_type(f) -> callable:
+    "The checked type of a threshold option (a new float field: finite; a new int field: an integer)."
+    return _TYPES.get(f.name) or (real() if isinstance(f.default, float) else type(f.default))
+
+def _skip(s: str) -> tuple[str, ...]: return tuple(k.strip() for k in s.split(",") if k.strip())
+
+def _model(s: str) -> str:
+    "A property model option: 'hform' or 'ms' (shipped) or an existing checkpoint file."
+    return s if s in ("hform", "ms") else existing_file(s)
+
 def add_screen_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     "Options of `diffcrysgen screen`."
-    p.add_argument("run", help="generation run folder (part-*.parquet, from `diffcrysgen sample`)")
-    p.add_argument("--out", default=None, help="screening folder; resumes the screening in it if the settings match (default: a new screen/NNNNN-<run>)")
+    p.add_argument("run", type=run_folder, help="generation run folder (part-*.parquet, from `diffcrysgen sample`)")
+    p.add_argument("--out", type=out_folder, default=None, help="screening folder; resumes the screening in it if the settings match (default: a new screen/NNNNN-<run>)")
     for f in fields(ScreenConfig):
-        if f.name != "skip": p.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default), default=f.default, help=f"{_HELP[f.name]} (paper: {f.default})")
-    p.add_argument("--skip", default="", help=f"comma-separated steps to leave out: {', '.join(STEP_KEYS)}")
-    p.add_argument("--hform-model", default="hform", help="h_form model: 'hform' (shipped) or a checkpoint path")
-    p.add_argument("--ms-model", default="ms", help="Ms model: 'ms' (shipped) or a checkpoint path")
-    p.add_argument("--top", type=int, default=20, help="finalists (closest to the known hull) to relax and write DFT inputs for")
+        if f.name != "skip": p.add_argument(f"--{f.name.replace('_', '-')}", type=_option_type(f), default=f.default, help=f"{_HELP[f.name]} (paper: {f.default})")
+    p.add_argument("--skip", type=checked(lambda s: screen_steps(ScreenConfig(skip=_skip(s)))), default="", help=f"comma-separated steps to leave out: {', '.join(STEP_KEYS)}")
+    p.add_argument("--hform-model", type=_model, default="hform", help="h_form model: 'hform' (shipped) or a checkpoint path")
+    p.add_argument("--ms-model", type=_model, default="ms", help="Ms model: 'ms' (shipped) or a checkpoint path")
+    p.add_argument("--top", type=count(), default=20, help="finalists (closest to the known hull) to relax and write DFT inputs for")
     p.add_argument("--no-fill", action="store_true", help="validate only funnel survivors, even when fewer than --top (default: fill up with runners-up)")
     p.add_argument("--no-relax", action="store_true", help="stop after the funnel: no CHGNet relaxation, no DFT inputs")
-    p.add_argument("--fmax", type=float, default=None, help="relaxation force threshold, eV/Å (default: validate.ValidateConfig's)")
-    p.add_argument("--relax-steps", type=int, default=None, help="relaxation step limit (default: validate.ValidateConfig's)")
-    p.add_argument("--workers", type=int, default=0, help="screen on a local Dask cluster of this many worker processes")
+    p.add_argument("--fmax", type=real(0, open_lo=True), default=None, help="relaxation force threshold, eV/Å (default: validate.ValidateConfig's)")
+    p.add_argument("--relax-steps", type=count(), default=None, help="relaxation step limit (default: validate.ValidateConfig's)")
+    p.add_argument("--workers", type=count(0), default=0, help="screen on a local Dask cluster of this many worker processes")
     p.add_argument("--scheduler", default=None, help="address of a running Dask scheduler (its workers must see RUN and OUT)")
-    p.add_argument("--threads", type=int, default=0, help="torch CPU threads in this process (0: torch's default)")
+    p.add_argument("--threads", type=count(0), default=0, help="torch CPU threads in this process (0: torch's default)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     return p
 
@@ -375,7 +372,7 @@ def add_screen_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 def screen_config(args: argparse.Namespace) -> ScreenConfig:
     "The `ScreenConfig` of parsed `screen` options."
     return ScreenConfig(**{f.name: getattr(args, f.name) for f in fields(ScreenConfig) if f.name != "skip"},
-                        skip=tuple(s.strip() for s in args.skip.split(",") if s.strip()))
+                        skip=_skip(args.skip))
 
 def format_funnel(rep: pd.DataFrame) -> str:
     "The funnel report as a printable table with the share of the input kept."
@@ -383,7 +380,6 @@ def format_funnel(rep: pd.DataFrame) -> str:
     return t.to_string(index=False)
 
 CAND_COLUMNS = ["rank", "formula", "spacegroup_symbol", "n_sites", "hform_pred", "ms_pred", "e_above_hull_est", "min_distance"]
-VAL_COLUMNS = ["name", "status", "n_steps", "symbol_before", "symbol_after", "hform", "ms_tesla", "e_hull", "success", "error"]
 
 # %% ../nbs/07_screening.ipynb #b9c078e3
 def finalists(cands: pd.DataFrame, top: int) -> tuple[list, list[str]]:
@@ -399,42 +395,14 @@ def pick_finalists(cands: pd.DataFrame, top: int, runners: pd.DataFrame | None =
         names += [f"nm{k + 1:02d}-{f}-{i:07d}" for k, (f, i) in enumerate(zip(r.formula, r["index"]))]
     return structs, names, t.assign(name=names)[["name", "kind", "failed_step", "run_id", "index", "formula", *PRED_COLUMNS, "e_above_hull_est"]]
 
-VAL_SUMMARY = ["status", "success", "hform", "ms_tesla", "e_hull"]   # CHGNet results copied into the DFT manifest
-
-def validate_finalists(cands: pd.DataFrame, out: Path, top: int, cfg=None, progress: bool = True, runners: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    "Relax the `top` candidates with CHGNet into `out/validate/`; DFT inputs of every relaxed one into `out/dft/` (manifest with CHGNet results)."
-    from diffcrysgen.validate import ValidateConfig, relaxed_structures, validate, write_dft_inputs
-    structs, names, table = pick_finalists(cands, top, runners)
-    _write_atomic(out / "finalists.csv", lambda p: table.to_csv(p, index=False))
-    res = validate(structs, names, out / "validate", cfg or ValidateConfig(), progress=progress); relaxed = relaxed_structures(out / "validate")
-    done = [n for n in names if n in relaxed]                          # a failed relaxation gets no DFT inputs
-    man = write_dft_inputs([relaxed[n] for n in done], done, out / "dft").merge(res[["name", *VAL_SUMMARY]], on="name", how="left")
-    _write_atomic(out / "dft" / "manifest.csv", lambda p: man.to_csv(p, index=False)); return res, man
-
 # %% ../nbs/07_screening.ipynb #cde8b00a
-def _validate_config(args: argparse.Namespace):
-    "The `validate.ValidateConfig` of parsed `screen` options (targets follow the funnel's thresholds)."
-    from diffcrysgen.validate import ValidateConfig
-    over = {k: v for k, v in dict(fmax=args.fmax, steps=args.relax_steps).items() if v is not None}
-    return ValidateConfig(**over, hform_max=args.hform_max, ms_min=args.ms_min)
-
-def run_screen(args: argparse.Namespace) -> Path:
-    "`diffcrysgen screen`: screen a run, print the funnel and the best candidates, then validate the top ones."
+def run_screen_funnel(args: argparse.Namespace) -> Path:
+    "`diffcrysgen screen` up to the funnel: screen a run, print the funnel and the best candidates; returns the screening folder."
     if args.threads:
         import torch; torch.set_num_threads(args.threads)
-    predict = PropertyPredictor(args.hform_model, args.ms_model); fmt = lambda x: f"{x:.3f}"
+    predict = PropertyPredictor(args.hform_model, args.ms_model)
     out = screen_run(args.run, args.out, screen_config(args), predict, workers=args.workers, scheduler=args.scheduler, progress=not args.quiet)
     cands, rep = read_screen(out)
     print(f"{out}\n{format_funnel(rep)}\n{len(cands):,} candidates in {out / 'candidates.parquet'}, ranked by estimated energy above the MP-20 hull")
-    if len(cands): print(cands[CAND_COLUMNS].head(10).to_string(index=False, float_format=fmt))
-    if args.no_relax: print("validation: skipped (--no-relax)"); return out
-    runners = None if args.no_fill else pd.read_parquet(out / "runners_up.parquet")
-    if len(cands) < args.top and runners is not None and len(runners):
-        print(f"the funnel left {len(cands)} candidate(s): filling the validation with up to {args.top - len(cands)} runners-up "
-              f"(named nm…; crystals that failed a late step, listed in {out / 'finalists.csv'}; --no-fill to turn off)")
-    if not len(cands) and (runners is None or not len(runners)): print("validation: nothing to relax; loosen the funnel (e.g. --skip ternary,spacegroup)"); return out
-    cfg = _validate_config(args); res, man = validate_finalists(cands, out, args.top, cfg, progress=not args.quiet, runners=runners)
-    from diffcrysgen.validate import summarise
-    print(f"validation of the top {len(res)} with CHGNet {cfg.model} (fmax {cfg.fmax} eV/Å, ≤ {cfg.steps} FIRE steps) in {out / 'validate'}:")
-    print(res[VAL_COLUMNS].to_string(index=False, float_format=fmt)); print(summarise(res, cfg).to_string(index=False, float_format=fmt))
-    print(f"DFT inputs (VASP, Quantum ESPRESSO; spin polarised) for {int((man.folder != '').sum())} crystals in {out / 'dft'}"); return out
+    if len(cands): print(cands[CAND_COLUMNS].head(10).to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    return out

@@ -17,11 +17,11 @@ from .data import data_dir, encode_table, split_tables, SPLIT_NAMES
 from .denoiser import (UNetConfig, EDMLossConfig, EDMPrecond, UNet1d, edm_loss, model_args_of, build_denoiser,
                                   read_checkpoint, pick_device, CKPT_FORMAT)
 from .conditions import condition_columns, condition_values, condition_stats, drop_conditions
+from .runs import new_run_dir, read_manifest, save_atomic, sha256_file, write_json_atomic
 
 # %% auto #0
-__all__ = ['SHIP_KEYS', 'TrainConfig', 'lr_at', 'training_data', 'runs_root', 'new_run_dir', 'save_atomic', 'ema_update',
-           'validation_loss', 'check_init_from', 'load_init_weights', 'train', 'learning_curve', 'ship_checkpoint',
-           'split_description', 'model_card']
+__all__ = ['SHIP_KEYS', 'TrainConfig', 'lr_at', 'training_data', 'runs_root', 'ema_update', 'validation_loss', 'check_init_from',
+           'load_init_weights', 'train', 'learning_curve', 'ship_checkpoint', 'split_description', 'model_card']
 
 # %% ../nbs/03_train.ipynb #6377722b
 @dataclass
@@ -90,16 +90,6 @@ def runs_root(cfg: TrainConfig) -> Path:
     "Parent folder of run folders."
     return Path(cfg.run_dir) if cfg.run_dir else data_dir().parent / "runs"
 
-def new_run_dir(cfg: TrainConfig) -> Path:
-    "A fresh numbered run folder `NNNNN-name` under the runs root (never an existing one)."
-    root = runs_root(cfg); root.mkdir(parents=True, exist_ok=True)
-    nums = [int(p.name[:5]) for p in root.iterdir() if p.name[:5].isdigit()]
-    d = root / f"{max(nums, default=-1) + 1:05d}-{cfg.name}"; d.mkdir(); return d
-
-def save_atomic(obj: dict, path: Path) -> None:
-    "torch.save to a temporary file, then rename over `path`."
-    tmp = path.with_suffix(path.suffix + ".tmp"); torch.save(obj, tmp); os.replace(tmp, path)
-
 # %% ../nbs/03_train.ipynb #5cd5225a
 def _dist() -> tuple[int, int]:
     "(rank, world size), initialising torch.distributed when launched by torchrun."
@@ -128,7 +118,7 @@ def _start(cfg: TrainConfig, data: dict, dev: torch.device) -> dict:
         want = model_args_of(cfg.unet(), ck["model_args"]["sigma_data"], data.get("cond"))
         if want != {"cond_dim": 0, "sym_features": False, "sym_gates": False, **ck["model_args"]}:   # runs from before conditioning/features lack these
             raise ValueError(f"resume {run}: checkpoint architecture {ck['model_args']} differs from this run's {want}; match it or start a new run")
-    else: run = new_run_dir(cfg) if _dist()[0] == 0 else None; ck = None
+    else: run = new_run_dir(runs_root(cfg), cfg.name) if _dist()[0] == 0 else None; ck = None
     torch.manual_seed(cfg.seed)
     init = check_init_from(cfg.init_from, data) if cfg.init_from and ck is None else None
     sd = (ck or init or {"model_args": {"sigma_data": data["sigma_data"]}})["model_args"]["sigma_data"]
@@ -205,7 +195,7 @@ def train(cfg: TrainConfig, quiet: bool = False) -> Path:
         run = [st["run"]]; dist.broadcast_object_list(run); st["run"] = run[0]
     if cfg.torch_compile: st["fwd"] = torch.compile(st["net"])               # checkpoints keep saving the plain module
     run = Path(st["run"])
-    if rank == 0: (run / "params.json").write_text(json.dumps(asdict(cfg) | {"channels": list(cfg.channels), "split": cfg.data, "n_train": data["n_train"], "n_val": data["n_val"], "world_size": ws}, indent=1))
+    if rank == 0: write_json_atomic(asdict(cfg) | {"channels": list(cfg.channels), "split": cfg.data, "n_train": data["n_train"], "n_val": data["n_val"], "world_size": ws}, run / "params.json")
     Ztr, Zva = data["train"], data["val"].to(dev)
     steps = (len(Ztr) - ws) // cfg.batch_size + 1
     bar = tqdm(total=steps * (cfg.epochs - st["epoch"]), disable=quiet or rank != 0, desc=run.name)
@@ -259,11 +249,6 @@ def learning_curve(run) -> "go.Figure":
 # %% ../nbs/03_train.ipynb #951eaf98
 SHIP_KEYS = ("format", "ema", "model_args", "scaler", "config", "epoch", "step", "val_loss", "best_val")
 
-def _sha256(path: Path) -> str:
-    "Hex SHA-256 of a file."
-    import hashlib
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
 def ship_checkpoint(run, dst, command: str, which: str = "ckpt-best.pt") -> Path:
     "Copy a run's checkpoint (EMA only) to `dst` and write `dst` with suffix .md as its model card."
     run, dst = Path(run), Path(dst)
@@ -284,7 +269,7 @@ def split_description(split: str, split_seed: int = 0) -> str:
 def model_card(run: Path, dst: Path, command: str, ck: dict) -> str:
     "Markdown model card of a shipped checkpoint, from its run folder."
     import platform
-    p = json.loads((run / "params.json").read_text()); s = pd.read_json(run / "stats.jsonl", lines=True)
+    p = read_manifest(run, "params.json"); s = pd.read_json(run / "stats.jsonl", lines=True)
     best = s.loc[s.val_loss.idxmin()]; cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
     rows = [("data", f"{p.get('split', p['data'])}: {split_description(p.get('split', 'mp20-valcut'), p['split_seed'])}, {p['n_train']:,} train / {p['n_val']:,} validation crystals; MP-20 test untouched"),
             ("architecture", f"UNet1d channels {ck['model_args']['channels']}, {ck['model_args']['blocks']} blocks/level{', symmetry features' if ck['model_args'].get('sym_features') else ''}, {sum(v.numel() for k, v in ck['ema'].items() if k not in ('sigma_data', 'cond_mean', 'cond_std', 'ircr_lo', 'ircr_hi')):,} parameters; sigma_data {ck['model_args']['sigma_data']:.4f}"),
@@ -293,5 +278,5 @@ def model_card(run: Path, dst: Path, command: str, ck: dict) -> str:
             *([("conditions", f"{', '.join(ck['model_args']['cond_names'])} (classifier-free guidance; each hidden with p = {p['cond_dropout']} in training)")] if ck["model_args"].get("cond_names") else []),
             ("validation EDM loss", f"{ck['val_loss']:.4f} at epoch {ck['epoch']} (best {best.val_loss:.4f} at epoch {int(best.epoch)}); final epoch {s.val_loss.iloc[-1]:.4f}"),
             ("wall time", f"{s.seconds.sum() / 3600:.2f} h of training epochs"), ("hardware", f"{cpu}, {os.cpu_count()} cores, {p.get('device', 'auto')} (no GPU)" if not torch.cuda.is_available() else torch.cuda.get_device_name()),
-            ("reproduce", f"`{command}`"), ("sha256", _sha256(dst)), ("loads with", "`diffcrysgen.denoiser.load_denoiser(path)` (torch.load weights_only=True)")]
+            ("reproduce", f"`{command}`"), ("sha256", sha256_file(dst)), ("loads with", "`diffcrysgen.denoiser.load_denoiser(path)` (torch.load weights_only=True)")]
     return f"# Model card: {dst.name}\n\n| | |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows) + "\n"

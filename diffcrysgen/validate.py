@@ -15,15 +15,16 @@ from pymatgen.core import Composition, Element, Structure
 from pymatgen.io.cif import CifWriter
 from .analysis import crystal_systems, min_distances, spacegroups
 from .data import MS_PER_MUB_A3, SPLITS, data_dir, load_mp20, structures as table_structures
-from .screening import KnownHull, _composition, _write_atomic, hull_entries
+from .screening import KnownHull, _composition, hull_entries, pick_finalists, read_screen, run_screen_funnel
+from .runs import open_run_dir, write_atomic, write_dir_atomic, write_parquet_atomic, write_text_atomic
 
 # %% auto #0
-__all__ = ['REFERENCE_RELAX', 'ROW', 'ValidateConfig', 'safe_name', 'check_names', 'write_text_atomic', 'input_problem',
+__all__ = ['REFERENCE_RELAX', 'ROW', 'VAL_SUMMARY', 'VAL_COLUMNS', 'ValidateConfig', 'safe_name', 'check_names', 'input_problem',
            'broken_variant', 'symmetry', 'load_chgnet', 'chgnet_calculator', 'RelaxationError', 'relax', 'ms_tesla',
            'reference_path', 'element_candidates', 'static_energies', 'build_references', 'read_references',
            'chemical_potentials', 'formation_energy', 'known_phases', 'validation_hull', 'measure', 'validate_one',
            'open_validation', 'save_relaxed', 'relaxed_structures', 'summarise', 'validate', 'validation_figure',
-           'DFTConfig', 'write_vasp', 'write_qe', 'write_dft_inputs']
+           'DFTConfig', 'write_vasp', 'write_qe', 'write_dft_inputs', 'validate_finalists', 'run_screen']
 
 # %% ../nbs/07a_validate.ipynb #f6fb32c9
 @dataclass
@@ -56,11 +57,6 @@ def check_names(structures: list, names: list[str]) -> list[str]:
     dup = sorted(set(np.array(names)[files.duplicated(keep=False).to_numpy()]))
     if dup: raise ValueError(f"duplicate names (after making them file-safe): {dup[:5]}")
     return names
-
-# %% ../nbs/07a_validate.ipynb #85a0adff
-def write_text_atomic(text: str, path) -> Path:
-    "Write `text` to `path` atomically."
-    return _write_atomic(path, lambda t: Path(t).write_text(text))
 
 # %% ../nbs/07a_validate.ipynb #8abfe6d1
 def _dmin(s: Structure) -> float:
@@ -185,16 +181,12 @@ def static_energies(structs: list[Structure], model: str = "0.3.0", device: str 
     return e, why
 
 # %% ../nbs/07a_validate.ipynb #27e498ca
-def _write_parquet(df: pd.DataFrame, path) -> Path:
-    "Write a table to Parquet atomically."
-    return _write_atomic(path, lambda t: pq.write_table(pa.Table.from_pandas(df, preserve_index=False), t))
-
 def _chunks(parts: Path, prefix: str, n: int, chunk_size: int, make, progress: bool) -> list[Path]:
     "Part files `prefix-NNNNN.parquet` of `make(start, stop)` over range(n); finished parts are kept."
     out = []
     for k in tqdm(range(0, n, chunk_size), desc=prefix, disable=not progress):
         p = parts / f"{prefix}-{k // chunk_size:05d}.parquet"
-        if not p.exists(): _write_parquet(make(k, min(k + chunk_size, n)), p)
+        if not p.exists(): write_parquet_atomic(make(k, min(k + chunk_size, n)), p)
         out.append(p)
     return out
 
@@ -231,7 +223,7 @@ def build_references(path=None, model: str = "0.3.0", splits=("val", "test"), el
     names, structs = element_candidates(splits, elements); calc = chgnet_calculator(model, device)
     cfg = ValidateConfig(**{**asdict(REFERENCE_RELAX), "model": model, "device": device})
     files += _chunks(parts, "elements", len(names), 16, lambda a, b: _relaxed_rows(names[a:b], structs[a:b], calc, cfg), progress)
-    _write_parquet(pd.concat([pd.read_parquet(f) for f in files], ignore_index=True), path); shutil.rmtree(parts)
+    write_parquet_atomic(pd.concat([pd.read_parquet(f) for f in files], ignore_index=True), path); shutil.rmtree(parts)
     return path
 
 # %% ../nbs/07a_validate.ipynb #cb2ab836
@@ -316,12 +308,9 @@ def validate_one(s: Structure, name: str, calc, cfg: ValidateConfig, mu: pd.Seri
 # %% ../nbs/07a_validate.ipynb #8456cb8a
 def open_validation(out: Path, cfg: ValidateConfig) -> None:
     "Start a validation in `out`, or check that `out` holds one with the same settings."
-    meta, spec = out / "validation.json", dict(format="diffcrysgen-validate-v1", config=asdict(cfg))
-    if meta.exists():
-        old = json.loads(meta.read_text())["config"]; diff = sorted(k for k in spec["config"] if old.get(k) != spec["config"][k])
-        if diff: raise ValueError(f"{out}: validated with other settings ({', '.join(diff)}); choose another folder")
-    elif out.exists() and any(out.iterdir()): raise ValueError(f"{out}: not empty and not a validation; choose another folder")
-    else: write_text_atomic(json.dumps(spec, indent=1), meta)
+    open_run_dir(out, asdict(cfg), "validation.json", ("validated with other settings ({diff}); choose another folder",
+                                                      "not empty and not a validation; choose another folder"),
+                 record=dict(format="diffcrysgen-validate-v1", config=asdict(cfg)), key="config")
 
 def save_relaxed(r: dict, name: str, out: Path) -> None:
     "Write one relaxed crystal as `cif/<name>.cif` and `relaxed/<name>.json` (structure and moments)."
@@ -372,8 +361,8 @@ def validate(structures: list, names: list[str], out, cfg: ValidateConfig = Vali
         if r is not None: save_relaxed(r, n, out)
         write_text_atomic(json.dumps(row), done)                                   # last: marks the finalist done
     res = pd.DataFrame([json.loads((out / "rows" / f"{safe_name(n)}.json").read_text()) for n in names], columns=list(ROW))
-    _write_parquet(res, out / "validation.parquet"); _write_parquet(_relaxed_table(out, names), out / "relaxed.parquet")
-    _write_atomic(out / "summary.csv", lambda t: summarise(res, cfg).to_csv(t, index=False)); return res
+    write_parquet_atomic(res, out / "validation.parquet"); write_parquet_atomic(_relaxed_table(out, names), out / "relaxed.parquet")
+    write_atomic(out / "summary.csv", lambda t: summarise(res, cfg).to_csv(t, index=False)); return res
 
 # %% ../nbs/07a_validate.ipynb #510810eb
 def validation_figure(res: pd.DataFrame, cfg: ValidateConfig = ValidateConfig(), title: str = "") -> "go.Figure":
@@ -420,16 +409,51 @@ def write_qe(s: Structure, folder: Path, cfg: DFTConfig = DFTConfig()) -> Path:
     return folder
 
 # %% ../nbs/07a_validate.ipynb #970af166
+def _write_codes(s: Structure, folder: Path, cfg: DFTConfig) -> None:
+    "The inputs of each configured code for one crystal into `folder`."
+    if "vasp" in cfg.codes: write_vasp(s, folder / "vasp")
+    if "qe" in cfg.codes: write_qe(s, folder / "qe", cfg)
+
 def write_dft_inputs(structures: list, names: list[str], out, cfg: DFTConfig = DFTConfig()) -> pd.DataFrame:
     "A folder of DFT inputs per crystal (`out/<name>/vasp`, `/qe`); crystals with input problems are listed, not written."
     names = check_names(structures, names); out = Path(out); out.mkdir(parents=True, exist_ok=True); rows = []
     for s, n in zip(structures, names):
         dst = out / safe_name(n); why = input_problem(s)
         if not why and not dst.exists():
-            tmp = Path(tempfile.mkdtemp(dir=out, prefix=f".{dst.name}."))
-            if "vasp" in cfg.codes: write_vasp(s, tmp / "vasp")
-            if "qe" in cfg.codes: write_qe(s, tmp / "qe", cfg)
-            os.replace(tmp, dst)
+            write_dir_atomic(dst, lambda tmp: _write_codes(s, tmp, cfg))
         rows.append(dict(name=n, formula=s.composition.reduced_formula, n_sites=len(s), folder="" if why else dst.name, error=why))
     man = pd.DataFrame(rows, columns=["name", "formula", "n_sites", "folder", "error"])
-    _write_atomic(out / "manifest.csv", lambda t: man.to_csv(t, index=False)); return man
+    write_atomic(out / "manifest.csv", lambda t: man.to_csv(t, index=False)); return man
+
+# %% ../nbs/07a_validate.ipynb #46f8acbb
+VAL_SUMMARY = ["status", "success", "hform", "ms_tesla", "e_hull"]   # CHGNet results copied into the DFT manifest
+VAL_COLUMNS = ["name", "status", "n_steps", "symbol_before", "symbol_after", "hform", "ms_tesla", "e_hull", "success", "error"]
+
+def validate_finalists(cands: pd.DataFrame, out: Path, top: int, cfg=None, progress: bool = True, runners: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "Relax the `top` candidates with CHGNet into `out/validate/`; DFT inputs of every relaxed one into `out/dft/` (manifest with CHGNet results)."
+    structs, names, table = pick_finalists(cands, top, runners)
+    write_atomic(out / "finalists.csv", lambda p: table.to_csv(p, index=False))
+    res = validate(structs, names, out / "validate", cfg or ValidateConfig(), progress=progress); relaxed = relaxed_structures(out / "validate")
+    done = [n for n in names if n in relaxed]                          # a failed relaxation gets no DFT inputs
+    man = write_dft_inputs([relaxed[n] for n in done], done, out / "dft").merge(res[["name", *VAL_SUMMARY]], on="name", how="left")
+    write_atomic(out / "dft" / "manifest.csv", lambda p: man.to_csv(p, index=False)); return res, man
+
+# %% ../nbs/07a_validate.ipynb #90336388
+def _validate_config(args) -> ValidateConfig:
+    "The `ValidateConfig` of parsed `screen` options (targets follow the funnel's thresholds)."
+    over = {k: v for k, v in dict(fmax=args.fmax, steps=args.relax_steps).items() if v is not None}
+    return ValidateConfig(**over, hform_max=args.hform_max, ms_min=args.ms_min)
+
+def run_screen(args) -> Path:
+    "`diffcrysgen screen`: screen a run, print the funnel and the best candidates, then validate the top ones."
+    out = run_screen_funnel(args); fmt = lambda x: f"{x:.3f}"
+    if args.no_relax: print("validation: skipped (--no-relax)"); return out
+    cands = read_screen(out)[0]; runners = None if args.no_fill else pd.read_parquet(out / "runners_up.parquet")
+    if len(cands) < args.top and runners is not None and len(runners):
+        print(f"the funnel left {len(cands)} candidate(s): filling the validation with up to {args.top - len(cands)} runners-up "
+              f"(named nm…; crystals that failed a late step, listed in {out / 'finalists.csv'}; --no-fill to turn off)")
+    if not len(cands) and (runners is None or not len(runners)): print("validation: nothing to relax; loosen the funnel (e.g. --skip ternary,spacegroup)"); return out
+    cfg = _validate_config(args); res, man = validate_finalists(cands, out, args.top, cfg, progress=not args.quiet, runners=runners)
+    print(f"validation of the top {len(res)} with CHGNet {cfg.model} (fmax {cfg.fmax} eV/Å, ≤ {cfg.steps} FIRE steps) in {out / 'validate'}:")
+    print(res[VAL_COLUMNS].to_string(index=False, float_format=fmt)); print(summarise(res, cfg).to_string(index=False, float_format=fmt))
+    print(f"DFT inputs (VASP, Quantum ESPRESSO; spin polarised) for {int((man.folder != '').sum())} crystals in {out / 'dft'}"); return out

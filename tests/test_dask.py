@@ -4,7 +4,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from diffcrysgen.sample import SamplerConfig, generate, read_generated
+from diffcrysgen.sample import SamplerConfig, generate
+from diffcrysgen.runs import read_generated
 from diffcrysgen.train import TrainConfig, train
 
 pytest.importorskip("dask.distributed")

@@ -5,17 +5,17 @@ private config/settings/workspace folders, no build prompt, no news, all cells a
 notebook, runs all cells from the Run menu, types a filter into the explorer, selects the first crystal of the table and
 waits for its 3D views. It asserts that the count changed to what the filter gives, that the plotly 3D view holds a
 WebGL canvas with the selected crystal's element colours in its pixels, that crystal-toolkit's view loaded in its iframe,
-and that the CIF link carries the file; it saves screenshots to `tests/artifacts/` (or `$DIFFCRYSGEN_ARTIFACTS`) and
+and that the CIF link carries the file; it saves screenshots to `$TMPDIR/diffcrysgen-artifacts/` (or `$DIFFCRYSGEN_ARTIFACTS`; never into the repository) and
 always stops JupyterLab and its kernel. It is skipped only when Chromium is not installed (`apt-get install chromium`).
 """
-import io, json, os, re, secrets, shutil, signal, socket, subprocess, sys, time, urllib.request
+import io, json, os, re, secrets, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
 from pathlib import Path
 import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("DIFFCRYSGEN_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(os.environ.get("DIFFCRYSGEN_ARTIFACTS", ROOT / "tests" / "artifacts"))
+ARTIFACTS = Path(os.environ.get("DIFFCRYSGEN_ARTIFACTS") or Path(tempfile.gettempdir()) / "diffcrysgen-artifacts")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
 FILTER = "O"                     # typed into "contains all": crystals with oxygen

@@ -52,4 +52,4 @@ def test_console_command(run):
     out = Path(res.stdout.strip().splitlines()[-1].removeprefix("wrote ").split(", ")[0]).parent
     assert out.parent == run and json.loads((out / "evaluation.json").read_text())["validity"]["n"] == 8
     bad = subprocess.run([str(exe), "evaluate", str(run / "nope")], capture_output=True, text=True)
-    assert bad.returncode == 1 and len(bad.stderr.strip().splitlines()) == 1 and "neither a split" in bad.stderr
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "neither a split" in bad.stderr   # refused while parsing

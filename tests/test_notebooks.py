@@ -35,3 +35,11 @@ def test_notebook(nb: Path):
     if res.returncode != 0:
         out = (res.stdout + res.stderr)[-TAIL_CHARS:]
         pytest.fail(f"{nb.name}: nbdev_test exited {res.returncode}\n{out}", pytrace=False)
+
+def test_repository_untouched(request):
+    "After the notebook runs (and the tests before them), `git status` shows nothing new: runs, figures and screenshots went to temporary folders."
+    from conftest import repo_status
+    start, now = getattr(request.config, "stash_repo_status", None), repo_status()
+    if start is None or now is None: pytest.skip("not a git checkout")
+    changed = sorted(p for p in now if start.get(p) != now[p])
+    assert not changed, f"written into the repository by the suite: {changed[:20]}"

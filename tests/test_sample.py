@@ -6,7 +6,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from diffcrysgen.sample import SamplerConfig, add_sample_arguments, generate, read_generated, run_sample
+from diffcrysgen.sample import SamplerConfig, add_sample_arguments, generate, run_sample
+from diffcrysgen.runs import read_generated
 from diffcrysgen.train import TrainConfig, train
 
 torch.set_num_threads(1)    # the test machine's cores are shared

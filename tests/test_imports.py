@@ -1,0 +1,70 @@
+"""The package's import graph, read from the source with `ast` (every import counts, also those inside functions):
+no import circle, and the layers of the README's notebook map hold, i.e. a module imports only modules of lower
+layers. `runs` sits at the bottom: it imports no other module of the package and no torch at import time."""
+import ast, graphlib, re
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PKG = ROOT / "diffcrysgen"
+MODULES = sorted(p.stem for p in PKG.glob("*.py") if p.stem not in ("__init__", "_modidx"))
+
+def imports_in(src: str, top_level_only: bool = False) -> set[str]:
+    "Names imported by Python source `src` (`.x`, `diffcrysgen.x`, `from . import x`, `import diffcrysgen.x` as `diffcrysgen.x`; `import x`)."
+    tree = ast.parse(src)
+    nodes = tree.body if top_level_only else ast.walk(tree)
+    out = set()
+    for node in nodes:
+        if isinstance(node, ast.ImportFrom):
+            mod = node.module or ""
+            if node.level == 0 and not mod.startswith("diffcrysgen"): out.add(mod.split(".")[0]); continue
+            if node.level > 1: out.add("<beyond the package>"); continue
+            mod = mod.removeprefix("diffcrysgen").lstrip(".")
+            out |= {f"diffcrysgen.{a.name}" for a in node.names} if not mod else {f"diffcrysgen.{mod.split('.')[0]}"}
+        elif isinstance(node, ast.Import):
+            out |= {a.name if not a.name.startswith("diffcrysgen.") else "diffcrysgen." + a.name.split(".")[1] for a in node.names}
+    return out
+
+def imported(module: str, top_level_only: bool = False) -> set[str]:
+    "Names imported by `diffcrysgen/<module>.py`."
+    return imports_in((PKG / f"{module}.py").read_text(), top_level_only)
+
+def package_deps(names: set[str]) -> set[str]:
+    "The package modules among imported names."
+    return {i.split(".")[1] for i in names if i.startswith("diffcrysgen.") and i.split(".")[1] in MODULES}
+
+def graph() -> dict[str, set[str]]:
+    "module → the package modules it imports."
+    return {m: package_deps(imported(m)) - {m} for m in MODULES}
+
+def readme_layers() -> dict[str, int]:
+    "module → layer, from the README's notebook map (`| `NN_name` | `module` | layer | … |`)."
+    rows = re.findall(r"^\| `[0-9][0-9a-z]*_\w+` \| `(\w+)` \| (\d+) \|", (ROOT / "README.md").read_text(), re.M)
+    return {m: int(k) for m, k in rows}
+
+def test_modules_found():
+    assert {"ircr", "runs", "sample", "cli"} <= set(MODULES), MODULES
+
+def test_no_import_cycle():
+    try: order = list(graphlib.TopologicalSorter(graph()).static_order())
+    except graphlib.CycleError as e: pytest.fail(f"import circle: {' -> '.join(e.args[1])}", pytrace=False)
+    assert sorted(order) == MODULES
+
+def test_lower_layers_never_import_higher_ones():
+    layers = readme_layers()
+    assert set(layers) == set(MODULES), f"README notebook map: modules missing {sorted(set(MODULES) - set(layers))}, stale {sorted(set(layers) - set(MODULES))}"
+    bad = [f"{m} (layer {layers[m]}) imports {d} (layer {layers[d]})" for m, deps in graph().items() for d in sorted(deps) if layers[d] >= layers[m]]
+    assert not bad, "; ".join(bad)
+
+def test_runs_is_the_bottom():
+    assert graph()["runs"] == set(), graph()["runs"]
+    assert "torch" not in imported("runs", top_level_only=True)       # torch only inside `save_atomic`
+
+def test_faces_are_imported_by_nothing():
+    users = {f: [m for m, deps in graph().items() if f in deps] for f in ("cli", "explorer")}
+    assert users == {"cli": [], "explorer": []}, users
+
+def test_the_graph_reader_sees_lazy_and_absolute_imports():
+    src = "from .ircr import N_GEN\nimport diffcrysgen.data\ndef f():\n    from diffcrysgen.sample import generate\n    from . import runs, nothing\n"
+    assert package_deps(imports_in(src)) == {"ircr", "data", "sample", "runs"}
+    assert package_deps(imports_in(src, top_level_only=True)) == {"ircr", "data"}
