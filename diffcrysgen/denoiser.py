@@ -107,6 +107,10 @@ def symmetry_features(x: torch.Tensor, sigma: torch.Tensor, lo: torch.Tensor, hi
     f[:, 9:12, 96:115] = _soft(n / torch.sqrt(s[..., 96:115] ** 2 + s[..., 97:116] ** 2))
     return f
 
+# %% ../nbs/02_denoiser.ipynb #563257a2
+GATE_BIAS = -4.0   # initial snap-gate logit: sigmoid(-4) ≈ 0.02
+N_GATES = 6        # per row: the three pairs (a=b, b=c, c=a), then a special value per column
+
 # %% ../nbs/02_denoiser.ipynb #8d7eb6cb
 def snap(D: torch.Tensor, g: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> torch.Tensor:
     "Scaled IRCR D (B, 3, 136) with gated exact snaps: pairs of a row to their mean (gates g[:, 0:3]), angles and coordinates to special values (g[:, 3:6])."
@@ -137,10 +141,6 @@ class UNetConfig:
     cond_dim: int = 0                  # scalar conditions (properties) the network can take; 0: unconditional
     sym_features: bool = False         # feed the symmetry features (needs the scaler's row bounds) and add their output head
     sym_gates: bool = False            # the head also gates exact snaps of pairs and special values (needs sym_features)
-
-# %% ../nbs/02_denoiser.ipynb #563257a2
-GATE_BIAS = -4.0   # initial snap-gate logit: sigmoid(-4) ≈ 0.02
-N_GATES = 6        # per row: the three pairs (a=b, b=c, c=a), then a special value per column
 
 # %% ../nbs/02_denoiser.ipynb #bc0eb774
 class SymHead(nn.Module):

@@ -690,7 +690,8 @@ def run_evaluate(args: argparse.Namespace) -> list[dict]:
     "`diffcrysgen evaluate`: evaluate each source, write JSON, Markdown and per-crystal Parquet, print the tables; returns the results."
     if args.out and Path(args.out).exists(): raise ValueError(f"{args.out}: exists; evaluations never overwrite, choose a new --out")
     first_run = next((s for s in args.source if _is_run(s)), "")                # `training` means this run's training split for every source
-    for s in args.source: load_crystal_set(s, 1, training_of=first_run or None)
+    if len(args.source) == 1: first_run = ""                                   # one source: evaluate() asks that run itself (the config stays path-free)
+    for s in args.source: load_crystal_set(s, 1, training_of=first_run or (s if _is_run(s) else None))
     cfg = EvalConfig(reference=args.reference, novelty_reference=args.novelty_reference, training=first_run, n=args.n, workers=args.workers,
                      matchers=tuple(args.matchers), n_emd=args.n_emd, seed=args.seed, coverage=args.coverage)
     many = len(args.source) > 1
