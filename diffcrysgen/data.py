@@ -184,11 +184,14 @@ def check_split(name: str) -> str:
     if name not in SPLIT_NAMES: raise ValueError(f"split {name!r}: unknown; choose one of {SPLIT_NAMES}")
     return name
 
-def _valcut(seed: int, val_fraction: float, steps) -> tuple[pd.DataFrame, pd.DataFrame]:
-    "The earlier kit split: MP-20 val after `steps`, shuffled with `seed` and cut into train/validation."
-    pool, _ = funnel(load_mp20("val"), steps)
+def _seeded_cut(pool: pd.DataFrame, seed: int, val_fraction: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "A table shuffled with `seed` and cut into train/validation (rows keep their order within each part)."
     perm = np.random.default_rng(seed).permutation(len(pool)); n_val = int(round(val_fraction * len(pool)))
     return pool.iloc[np.sort(perm[n_val:])], pool.iloc[np.sort(perm[:n_val])]
+
+def _valcut(seed: int, val_fraction: float, steps) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "The earlier kit split: MP-20 val after `steps`, shuffled with `seed` and cut into train/validation."
+    return _seeded_cut(funnel(load_mp20("val"), steps)[0], seed, val_fraction)
 
 def kit_splits(split: str = "mp20",         # a name of SPLIT_NAMES
                seed: int = 0,               # shuffles MP-20 val before cutting it (mp20-valcut only)
@@ -217,9 +220,8 @@ def read_user_table(path) -> pd.DataFrame:
 def split_tables(data: str = "mp20", seed: int = 0, val_fraction: float = 0.1) -> dict[str, pd.DataFrame]:
     "Train/val/test tables of a split name, or of a user table cut (seeded) into train/val with MP-20 test as test."
     if data in SPLIT_NAMES: return kit_splits(data, seed, val_fraction)
-    pool = funnel(read_user_table(data), TRAINING_FILTERS)[0]
-    perm = np.random.default_rng(seed).permutation(len(pool)); nv = int(round(val_fraction * len(pool)))
-    return dict(train=pool.iloc[np.sort(perm[nv:])], val=pool.iloc[np.sort(perm[:nv])], test=funnel(load_mp20("test"), TRAINING_FILTERS)[0])
+    tr, va = _seeded_cut(funnel(read_user_table(data), TRAINING_FILTERS)[0], seed, val_fraction)
+    return dict(train=tr, val=va, test=funnel(load_mp20("test"), TRAINING_FILTERS)[0])
 
 def checkpoint_split(ck: dict) -> str:
     "The data a checkpoint dict was trained on: its recorded split, else `mp20-valcut` (checkpoints from before splits had names)."

@@ -12,7 +12,7 @@ import pandas as pd
 import torch
 from .ircr import lattice_params, ROW_C, ROW_O
 from .data import load_mp20, encode_table, funnel, TRAINING_FILTERS
-from .denoiser import load_denoiser, EDMPrecond
+from .denoiser import load_denoiser, EDMPrecond, SPECIAL_ANGLES
 from .analysis import generated_arrays
 from .sample import TURBO, SamplerConfig, sample_table, checkpoint_path
 from .metrics import (CrystalSet, crystal_set_from_table, structure_validity, composition_validity, densities,
@@ -23,7 +23,7 @@ __all__ = ['SPECIAL_CELL_ANGLES', 'DIAG_SIGMAS', 'PROBE_ROWS', 'lattice_stats', 
            'generated_set', 'denoiser_residuals', 'ProbeConfig', 'probe', 'format_probe']
 
 # %% ../nbs/05a_probe.ipynb #9e57859a
-SPECIAL_CELL_ANGLES = np.array([60.0, 90.0, 120.0])   # °
+SPECIAL_CELL_ANGLES = np.array(SPECIAL_ANGLES)   # ° (60, 90, 120: the denoiser's special angles)
 
 def lattice_stats(abc: np.ndarray,              # (N, 3) Å
                   angles: np.ndarray,           # (N, 3) °
