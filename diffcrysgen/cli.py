@@ -20,7 +20,7 @@ from .sample import SamplerConfig, default_checkpoint, generate, summarise, form
 
 # %% auto #0
 __all__ = ['COMMANDS', 'STEP_SETS', 'Command', 'register', 'OneLineParser', 'build_parser', 'lazy', 'main', 'table_summary',
-           'funnel_text']
+           'funnel_text', 'run_screen']
 
 # %% ../nbs/10_cli.ipynb #80d995cd
 @dataclass(frozen=True)
@@ -175,10 +175,33 @@ register("demo", "main job on the shipped defaults: data, IRCR, funnel, round tr
 # %% ../nbs/10_cli.ipynb #976bd3be
 register("sample", "generate crystals with a checkpoint into a resumable Parquet run folder", add_sample_arguments, run_sample)
 
+# %% ../nbs/10_cli.ipynb #90336388
+def _validate_config(args: argparse.Namespace) -> "ValidateConfig":
+    "The `ValidateConfig` of parsed `screen` options (targets follow the funnel's thresholds)."
+    from diffcrysgen.validate import ValidateConfig
+    over = {k: v for k, v in dict(fmax=args.fmax, steps=args.relax_steps).items() if v is not None}
+    return ValidateConfig(**over, hform_max=args.hform_max, ms_min=args.ms_min)
+
+def run_screen(args: argparse.Namespace) -> Path:
+    "`diffcrysgen screen`: screen a run, print the funnel and the best candidates, then validate the top ones."
+    from diffcrysgen.screening import read_screen, run_screen_funnel
+    from diffcrysgen.validate import VAL_COLUMNS, summarise, validate_finalists
+    out = run_screen_funnel(args); fmt = lambda x: f"{x:.3f}"
+    if args.no_relax: print("validation: skipped (--no-relax)"); return out
+    cands = read_screen(out)[0]; runners = None if args.no_fill else pd.read_parquet(out / "runners_up.parquet")
+    if len(cands) < args.top and runners is not None and len(runners):
+        print(f"the funnel left {len(cands)} candidate(s): filling the validation with up to {args.top - len(cands)} runners-up "
+              f"(named nm…; crystals that failed a late step, listed in {out / 'finalists.csv'}; --no-fill to turn off)")
+    if not len(cands) and (runners is None or not len(runners)): print("validation: nothing to relax; loosen the funnel (e.g. --skip ternary,spacegroup)"); return out
+    cfg = _validate_config(args); res, man = validate_finalists(cands, out, args.top, cfg, progress=not args.quiet, runners=runners)
+    print(f"validation of the top {len(res)} with CHGNet {cfg.model} (fmax {cfg.fmax} eV/Å, ≤ {cfg.steps} FIRE steps) in {out / 'validate'}:")
+    print(res[VAL_COLUMNS].to_string(index=False, float_format=fmt)); print(summarise(res, cfg).to_string(index=False, float_format=fmt))
+    print(f"DFT inputs (VASP, Quantum ESPRESSO; spin polarised) for {int((man.folder != '').sum())} crystals in {out / 'dft'}"); return out
+
 # %% ../nbs/10_cli.ipynb #7e8db7ee
 register("evaluate", "validity, uniqueness, novelty, coverage, EMDs and symmetry of a generated run vs an MP-20 split",
          lazy("metrics", "add_evaluate_arguments"), lazy("metrics", "run_evaluate"))
 register("screen", "the paper's magnet-screening funnel over a generated run, CHGNet relaxation of finalists, DFT inputs",
-         lazy("screening", "add_screen_arguments"), lazy("validate", "run_screen"))
+         lazy("screening", "add_screen_arguments"), run_screen)
 register("predict", "formation energy and Ms predictions for a generated run, part by part (resumable)",
          lazy("properties", "add_predict_arguments"), lazy("properties", "run_predict"))

@@ -57,7 +57,8 @@ def run_hits(run_dir, t: DoubleTarget = DoubleTarget(), models=None) -> tuple[di
 # %% ../nbs/06a_conditioning.ipynb #744a377c
 def chgnet_ms(structures: list, model: str = "0.3.0", batch_size: int = 16) -> np.ndarray:
     "Saturation magnetisation (T) from CHGNet's site moments of each structure; NaN where CHGNet fails."
-    from diffcrysgen.validate import load_chgnet, ms_tesla
+    from diffcrysgen.hull import load_chgnet
+    from diffcrysgen.validate import ms_tesla
     if not structures: return np.zeros(0)
     net = load_chgnet(model); out = np.full(len(structures), np.nan)
     for i in range(0, len(structures), batch_size):

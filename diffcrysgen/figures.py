@@ -13,12 +13,12 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from pymatgen.core import Element, Structure
 from .ircr import N_ELEM
-from .analysis import CRYSTAL_SYSTEMS, crystal_systems, min_distances
+from .analysis import CRYSTAL_SYSTEMS, crystal_systems, generated_structures, min_distances
 from .data import fig1_distributions, kit_splits, load_mp20, checkpoint_split, checkpoint_training_table
 from .denoiser import read_checkpoint
 from .metrics import CLASSES, composition_classes
 from .properties import model_from_checkpoint, parity_figure, predict_arrays, property_model_path, read_property_checkpoint, regression_metrics, target_arrays
-from .screening import default_hull, finalists
+from .hull import default_hull
 from .runs import write_atomic
 
 # %% auto #0
@@ -225,7 +225,7 @@ def funnel_figure(report: pd.DataFrame, title: str = "Screening funnel") -> go.F
 def candidates_3d_figure(cands: pd.DataFrame, top: int = 8, cols: int = 4) -> go.Figure:
     "3D views of the `top` ranked candidates of a screening, titled rank, formula and space group."
     if not len(cands): raise ValueError("no candidates to draw: the screening kept none (screen more crystals or skip steps)")
-    structs, _ = finalists(cands, top); t = cands.head(top)
+    t = cands.head(top); structs = generated_structures(t)
     titles = [f"#{r} {f} ({s or 'no space group'})" for r, f, s in zip(t["rank"], t.formula, t.spacegroup_symbol)]
     return structures_figure(structs, titles, cols=cols)
 

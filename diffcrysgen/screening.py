@@ -4,32 +4,29 @@
 
 # %% ../nbs/07_screening.ipynb #c3aa896d
 from __future__ import annotations
-import argparse, functools, hashlib, json, os, tempfile, time, warnings
+import argparse, functools, hashlib, json, os, tempfile
 from dataclasses import dataclass, asdict, fields
-from itertools import combinations
 from pathlib import Path
 from typing import Callable
 import numpy as np
 import pandas as pd
 import pyarrow as pa, pyarrow.parquet as pq
 from tqdm.auto import tqdm
-from fastcore.basics import patch
 from pymatgen.core import Composition, Element
-from pymatgen.analysis.phase_diagram import PDEntry, PhaseDiagram
-from .data import SPLITS, Filter, data_dir, funnel, known_formulas, load_mp20, merge_reports, table_arrays
+from .data import Filter, data_dir, funnel, known_formulas, load_mp20, merge_reports, table_arrays
 from .ircr import lattice_params
-from .analysis import AnalysisConfig, analyse, generated_structures
+from .analysis import AnalysisConfig, analyse
+from .hull import KnownHull, default_hull
 from .conditions import PRED_COLUMNS as COND_PRED
 from .runs import (SCHEMA, checked, clear_temporaries, count, dask_client, existing_file, integer, new_run_dir, open_run_dir,
                               out_folder, part_number, part_paths, read_generated, read_manifest, real, run_folder, sha256_file, write_atomic)
 
 # %% auto #0
 __all__ = ['STEP_KEYS', 'PRED_COLUMNS', 'Predictor', 'RUNNERS_PER_PART', 'CAND_COLUMNS', 'ScreenConfig', 'screen_steps',
-           'add_screen_columns', 'chemsys_of', 'hull_entries', 'KnownHull', 'default_hull', 'PropertyPredictor',
-           'predictor_name', 'add_predictions', 'known_as_generated', 'add_hull', 'rank_candidates', 'runners_up',
-           'screen_stages', 'screen_table', 'screen_part', 'screen_spec', 'open_screen', 'screen_run',
-           'funnel_markdown', 'funnel_figure', 'write_results', 'candidates_figure', 'read_screen',
-           'add_screen_arguments', 'screen_config', 'format_funnel', 'finalists', 'pick_finalists', 'run_screen_funnel']
+           'add_screen_columns', 'PropertyPredictor', 'predictor_name', 'add_predictions', 'known_as_generated',
+           'add_hull', 'rank_candidates', 'runners_up', 'screen_stages', 'screen_table', 'screen_part', 'screen_spec',
+           'open_screen', 'screen_run', 'funnel_markdown', 'funnel_figure', 'write_results', 'candidates_figure',
+           'read_screen', 'add_screen_arguments', 'screen_config', 'format_funnel', 'run_screen_funnel']
 
 # %% ../nbs/07_screening.ipynb #44703a88
 @dataclass(frozen=True)
@@ -78,65 +75,6 @@ def add_screen_columns(df: pd.DataFrame, known: set[str] | None = None) -> pd.Da
     z = pd.Series(np.concatenate(df.species.to_numpy()) if lens.sum() else [], dtype=object).map(_Z_OF).to_numpy(float)
     z_max = pd.Series(z, index=np.repeat(np.arange(len(df)), lens)).groupby(level=0).max().reindex(np.arange(len(df)))
     return df.assign(decoded=df.decode_error.eq("").to_numpy(), novel=~df.formula.isin(known).to_numpy(), z_max=z_max.fillna(0).to_numpy(int))
-
-# %% ../nbs/07_screening.ipynb #3df055ea
-def chemsys_of(compositions) -> list[str]:
-    "Sorted 'A-B-C' chemical-system string of each pymatgen Composition."
-    return ["-".join(sorted(el.symbol for el in c.elements)) for c in compositions]
-
-def hull_entries(splits=SPLITS, exclude=frozenset()) -> pd.DataFrame:
-    "Known phases: material_id, reduced formula, chemical system, formation energy (eV/atom) of the MP-20 `splits`, less `exclude` ids."
-    df = pd.concat([load_mp20(s)[["material_id", "formula", "atomic_numbers", "formation_energy_per_atom"]] for s in splits], ignore_index=True)
-    df = df[~df.material_id.isin(set(exclude)) & df.formation_energy_per_atom.notna()]
-    sym = np.array([""] + [Element.from_Z(z).symbol for z in range(1, 119)])
-    return pd.DataFrame(dict(material_id=df.material_id.to_numpy(), formula=df.formula.to_numpy(),
-                             chemsys=["-".join(sorted(sym[np.unique(a)])) for a in df.atomic_numbers],
-                             hform=df.formation_energy_per_atom.to_numpy(float)))
-
-# %% ../nbs/07_screening.ipynb #971c9b46
-class KnownHull:
-    "Convex hulls of known phases (formation energies; elements at 0 eV/atom), one PhaseDiagram per chemical system, built on demand."
-    def __init__(self, entries: pd.DataFrame,        # `hull_entries` table
-                 cache_size: int = 4096):            # phase diagrams kept (least recently used dropped)
-        self.groups = {k: (g.formula.to_numpy(), g.hform.to_numpy()) for k, g in entries.groupby("chemsys")}
-        self.n_entries = len(entries)
-        self.phase_diagram = functools.lru_cache(maxsize=cache_size)(self._build)
-
-    def _build(self, chemsys: str) -> PhaseDiagram:
-        "PhaseDiagram of every known phase whose elements lie within `chemsys`, plus its elements at 0."
-        els = chemsys.split("-"); entries = [PDEntry(Composition(e), 0.0, name=e) for e in els]
-        for sub in (s for k in range(1, len(els) + 1) for s in combinations(els, k)):
-            for f, h in zip(*self.groups.get("-".join(sub), ((), ()))):
-                c = Composition(f); entries.append(PDEntry(c, h * c.num_atoms, name=f))   # total energy of the reduced formula, eV
-        return PhaseDiagram(entries)
-
-# %% ../nbs/07_screening.ipynb #76ff8b03
-@functools.lru_cache(maxsize=65536)
-def _composition(formula: str) -> Composition:
-    "Composition of a formula string (cached: formulas repeat)."
-    return Composition(formula)
-
-@patch
-def hull_energy(self: KnownHull, formulas) -> np.ndarray:
-    "Formation energy of the hull (eV/atom) at each composition (formula strings)."
-    comps = [_composition(f) for f in formulas]
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="No Pauling electronegativity")        # noble gases: harmless for a hull
-        return np.array([self.phase_diagram(cs).get_hull_energy_per_atom(c) for c, cs in zip(comps, chemsys_of(comps))], float)
-
-@patch
-def e_above_hull(self: KnownHull, formulas, hform) -> np.ndarray:
-    "Estimated energy above the known hull (eV/atom): `hform` (eV/atom) minus the hull energy at each formula; NaN where hform is."
-    hform = np.asarray(hform, float); f = np.asarray(list(formulas), object); out = np.full(len(hform), np.nan); ok = np.isfinite(hform)
-    if ok.any():
-        u, inv = np.unique(f[ok].astype(str), return_inverse=True)            # one hull query per distinct formula
-        out[ok] = hform[ok] - self.hull_energy(u)[inv]
-    return out
-
-@functools.cache
-def default_hull() -> KnownHull:
-    "The hull of every MP-20 crystal (train, val, test; 45,229 phases), built once per process."
-    return KnownHull(hull_entries())
 
 # %% ../nbs/07_screening.ipynb #72d809ba
 Predictor = Callable[[pd.DataFrame], pd.DataFrame]   # generated rows -> hform_pred (eV/atom), ms_pred (T), on the same index
@@ -380,20 +318,6 @@ def format_funnel(rep: pd.DataFrame) -> str:
     return t.to_string(index=False)
 
 CAND_COLUMNS = ["rank", "formula", "spacegroup_symbol", "n_sites", "hform_pred", "ms_pred", "e_above_hull_est", "min_distance"]
-
-# %% ../nbs/07_screening.ipynb #b9c078e3
-def finalists(cands: pd.DataFrame, top: int) -> tuple[list, list[str]]:
-    "Structures and file-safe names (`<rank>-<formula>-<index>`) of the `top` ranked candidates."
-    t = cands.head(top)
-    return generated_structures(t), [f"{r:03d}-{f}-{i:07d}" for r, f, i in zip(t["rank"], t.formula, t["index"])]
-
-def pick_finalists(cands: pd.DataFrame, top: int, runners: pd.DataFrame | None = None) -> tuple[list, list[str], pd.DataFrame]:
-    "`finalists`, filled up to `top` with runners-up (named `nm<k>-<formula>-<index>`), and a table saying which is which."
-    structs, names = finalists(cands, top); t = cands.head(top).assign(kind="candidate", failed_step="")
-    if runners is not None and len(t) < top:
-        r = runners.head(top - len(t)).assign(kind="runner-up"); t = pd.concat([t, r], ignore_index=True); structs += generated_structures(r)
-        names += [f"nm{k + 1:02d}-{f}-{i:07d}" for k, (f, i) in enumerate(zip(r.formula, r["index"]))]
-    return structs, names, t.assign(name=names)[["name", "kind", "failed_step", "run_id", "index", "formula", *PRED_COLUMNS, "e_above_hull_est"]]
 
 # %% ../nbs/07_screening.ipynb #cde8b00a
 def run_screen_funnel(args: argparse.Namespace) -> Path:

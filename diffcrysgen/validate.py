@@ -4,27 +4,25 @@
 
 # %% ../nbs/07a_validate.ipynb #9fb59081
 from __future__ import annotations
-import contextlib, functools, io, json, os, re, shutil, tempfile, time, warnings
+import json, re, tempfile, time, warnings
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
 import pandas as pd
-import pyarrow as pa, pyarrow.parquet as pq
 from tqdm.auto import tqdm
-from pymatgen.core import Composition, Element, Structure
+from pymatgen.core import Structure
 from pymatgen.io.cif import CifWriter
-from .analysis import crystal_systems, min_distances, spacegroups
-from .data import MS_PER_MUB_A3, SPLITS, data_dir, load_mp20, structures as table_structures
-from .screening import KnownHull, _composition, hull_entries, pick_finalists, read_screen, run_screen_funnel
+from .analysis import crystal_systems, generated_structures, spacegroups
+from .data import MS_PER_MUB_A3, load_mp20, structures as table_structures
+from .conditions import PRED_COLUMNS as COND_PRED
+from .hull import KnownHull, RelaxConfig, _mu, broken_variant, chgnet_calculator, formation_energy, input_problem, relax, validation_hull
 from .runs import open_run_dir, write_atomic, write_dir_atomic, write_parquet_atomic, write_text_atomic
 
 # %% auto #0
-__all__ = ['REFERENCE_RELAX', 'ROW', 'VAL_SUMMARY', 'VAL_COLUMNS', 'ValidateConfig', 'safe_name', 'check_names', 'input_problem',
-           'broken_variant', 'symmetry', 'load_chgnet', 'chgnet_calculator', 'RelaxationError', 'relax', 'ms_tesla',
-           'reference_path', 'element_candidates', 'static_energies', 'build_references', 'read_references',
-           'chemical_potentials', 'formation_energy', 'known_phases', 'validation_hull', 'measure', 'validate_one',
-           'open_validation', 'save_relaxed', 'relaxed_structures', 'summarise', 'validate', 'validation_figure',
-           'DFTConfig', 'write_vasp', 'write_qe', 'write_dft_inputs', 'validate_finalists', 'run_screen']
+__all__ = ['ROW', 'VAL_SUMMARY', 'VAL_COLUMNS', 'ValidateConfig', 'safe_name', 'check_names', 'symmetry', 'ms_tesla', 'measure',
+           'validate_one', 'open_validation', 'save_relaxed', 'relaxed_structures', 'summarise', 'validate',
+           'validation_figure', 'DFTConfig', 'write_vasp', 'write_qe', 'write_dft_inputs', 'finalists',
+           'pick_finalists', 'validate_finalists']
 
 # %% ../nbs/07a_validate.ipynb #f6fb32c9
 @dataclass
@@ -58,216 +56,16 @@ def check_names(structures: list, names: list[str]) -> list[str]:
     if dup: raise ValueError(f"duplicate names (after making them file-safe): {dup[:5]}")
     return names
 
-# %% ../nbs/07a_validate.ipynb #8abfe6d1
-def _dmin(s: Structure) -> float:
-    "Shortest interatomic distance of one structure, periodic images included, Å."
-    return float(min_distances(np.array([len(s)]), s.frac_coords, s.lattice.matrix[None])[0])
-
-def input_problem(s: Structure, cfg: ValidateConfig = ValidateConfig()) -> str:
-    "Why a structure cannot be relaxed as given ('' when it can)."
-    if not (np.isfinite(s.lattice.matrix).all() and np.isfinite(s.frac_coords).all()): return "input: non-finite lattice or coordinates"
-    if not s.is_ordered: return "input: partial occupancies"
-    if not abs(s.lattice.volume) >= 0.1: return f"input: cell volume {s.lattice.volume:.3g} Å³"
-    d = _dmin(s)
-    return f"input: atoms {d:.2f} Å apart (< {cfg.min_distance} Å)" if d < cfg.min_distance else ""
-
-# %% ../nbs/07a_validate.ipynb #bb1b2308
-def broken_variant(s: Structure, kind: str, distance: float = 0.1) -> Structure:
-    "A deliberately broken copy of a real structure: 'close' (site 1 moved `distance` Å from site 0), 'nan' (site 0) or 'huge' (cell × 20)."
-    b = s.copy()
-    if kind == "close": b.replace(1, b.species[1], b.cart_coords[0] + [distance, 0, 0], coords_are_cartesian=True)
-    elif kind == "nan": b = Structure(b.lattice, b.species, np.where(np.arange(len(b))[:, None] == 0, np.nan, b.frac_coords))
-    elif kind == "huge": b = Structure(b.lattice.matrix * 20, b.species, b.frac_coords)   # cell × 20: atoms isolated
-    else: raise ValueError(f"unknown kind {kind!r}; choose 'close', 'nan' or 'huge'")
-    return b
-
 # %% ../nbs/07a_validate.ipynb #f217fbcf
 def symmetry(s: Structure, symprec: float = 0.1) -> tuple[int, str, str]:
     "spglib space-group number (0 when none is found), its symbol and the crystal system of one structure."
     num, sym = spacegroups(np.array([len(s)]), np.array(s.atomic_numbers), s.frac_coords, s.lattice.matrix[None], symprec)
     return int(num[0]), str(sym[0]), str(crystal_systems(num)[0])
 
-# %% ../nbs/07a_validate.ipynb #4289bf4c
-@functools.lru_cache(maxsize=2)
-def load_chgnet(model: str = "0.3.0", device: str = "cpu"):
-    "The pretrained CHGNet shipped in the chgnet wheel, loaded once per process (no network, no banner)."
-    from chgnet.model import CHGNet
-    with contextlib.redirect_stdout(io.StringIO()): return CHGNet.load(model_name=model, use_device=device, verbose=False)
-
-def chgnet_calculator(model: str = "0.3.0", device: str = "cpu"):
-    "An ASE calculator around the cached CHGNet; raises on isolated atoms."
-    from chgnet.model import CHGNetCalculator
-    with contextlib.redirect_stdout(io.StringIO()):
-        return CHGNetCalculator(model=load_chgnet(model, device), use_device=device, on_isolated_atoms="error")
-
-# %% ../nbs/07a_validate.ipynb #0f79f1e8
-class RelaxationError(RuntimeError):
-    "A relaxation that ran but went wrong: energy not finite, cell exploded or collapsed, atoms merged."
-
-def _plain(atoms) -> Structure:
-    "The ASE atoms as a plain pymatgen Structure (no site properties)."
-    return Structure(atoms.cell[:], atoms.get_chemical_symbols(), atoms.get_scaled_positions(wrap=True))
-
-# %% ../nbs/07a_validate.ipynb #e30e40de
-def relax(s: Structure, calc, cfg: ValidateConfig = ValidateConfig()) -> dict:
-    "FIRE relaxation of one structure on CHGNet: final structure, convergence, steps, energy, forces and magnetic moments."
-    from ase.filters import FrechetCellFilter
-    from ase.optimize import FIRE
-    from pymatgen.io.ase import AseAtomsAdaptor
-    atoms = AseAtomsAdaptor.get_atoms(Structure(s.lattice, s.species, s.frac_coords)); atoms.calc = calc; v0 = atoms.get_volume()
-    target = FrechetCellFilter(atoms) if cfg.relax_cell else atoms
-    opt = FIRE(target, logfile=None)
-    def guard():
-        e, r = atoms.get_potential_energy(), atoms.get_volume() / v0
-        if not np.isfinite(e): raise RelaxationError(f"energy not finite at step {opt.nsteps}")
-        if not 1 / cfg.max_volume_factor <= r <= cfg.max_volume_factor: raise RelaxationError(f"exploded: volume ×{r:.2f} at step {opt.nsteps}")
-    opt.attach(guard)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Converting a tensor with requires_grad")   # a torch notice inside CHGNet
-        converged = bool(opt.run(fmax=cfg.fmax, steps=cfg.steps))
-    out = _plain(atoms); d = _dmin(out)
-    if d < cfg.min_distance: raise RelaxationError(f"collapsed: atoms {d:.2f} Å apart after {opt.nsteps} steps")
-    return dict(structure=out, converged=converged, n_steps=int(opt.nsteps), min_distance=d,
-                max_force=float(np.linalg.norm(target.get_forces(), axis=1).max()),   # eV/Å, cell forces included
-                energy_per_atom=float(atoms.get_potential_energy()) / len(atoms),     # eV/atom
-                magmoms=np.asarray(atoms.get_magnetic_moments(), float))            # μB per site, unsigned
-
 # %% ../nbs/07a_validate.ipynb #d0bb7a99
 def ms_tesla(total_moment, volume):
     "Saturation magnetisation Ms = μ0·M (T) from the total moment of a cell (μB) and its volume (Å³)."
     return MS_PER_MUB_A3 * np.asarray(total_moment, float) / np.asarray(volume, float)
-
-# %% ../nbs/07a_validate.ipynb #3432d46c
-def reference_path(model: str = "0.3.0") -> Path:
-    "The shipped table of CHGNet reference energies for `model`."
-    return data_dir() / "chgnet" / f"reference-energies-{model}.parquet"
-
-def _element_of(z) -> str:
-    "Symbol of the single element of an elemental crystal's atomic numbers."
-    return Element.from_Z(int(np.asarray(z)[0])).symbol
-
-# %% ../nbs/07a_validate.ipynb #d890b41c
-def element_candidates(splits=("val", "test"), elements=None) -> tuple[list[str], list[Structure]]:
-    "Names and structures of candidate ground states: elemental MP-20 crystals, then ASE's reference crystal per element."
-    from ase.build import bulk
-    from pymatgen.io.ase import AseAtomsAdaptor
-    df = pd.concat([load_mp20(s) for s in splits]); df = df[df.n_elements == 1]
-    if elements is not None: df = df[df.atomic_numbers.map(_element_of).isin(elements)]
-    names, structs = list(df.material_id), table_structures(df)
-    for el in elements or [Element.from_Z(z).symbol for z in range(1, 95)]:
-        try: a = bulk(el)
-        except (ValueError, RuntimeError): continue     # ASE has no simple crystal for molecules and complex cells (O, Mn, …)
-        names.append(f"ase-bulk-{el}"); structs.append(AseAtomsAdaptor.get_structure(a))
-    return names, structs
-
-# %% ../nbs/07a_validate.ipynb #f66c5205
-def _predict_e(model, structs: list[Structure], batch_size: int) -> list[float]:
-    "CHGNet energies (eV/atom) of structures, no forces."
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)   # torch's "tensor.detach()" notice inside CHGNet
-        out = model.predict_structure(structs, task="e", batch_size=batch_size)
-    return [float(p["e"]) for p in (out if isinstance(out, list) else [out])]
-
-def static_energies(structs: list[Structure], model: str = "0.3.0", device: str = "cpu", batch_size: int = 32) -> tuple[np.ndarray, list[str]]:
-    "CHGNet energies (eV/atom) of structures as they are; NaN and the reason where one fails."
-    m = load_chgnet(model, device); e = np.full(len(structs), np.nan); why = [""] * len(structs)
-    for s in range(0, len(structs), batch_size):
-        chunk = structs[s:s + batch_size]
-        try: e[s:s + len(chunk)] = _predict_e(m, chunk, batch_size)
-        except Exception:                                  # one bad crystal spoils its batch: redo it one at a time
-            for k, st in enumerate(chunk):
-                try: e[s + k] = _predict_e(m, [st], 1)[0]
-                except Exception as ex: why[s + k] = f"{type(ex).__name__}: {ex}"
-    return e, why
-
-# %% ../nbs/07a_validate.ipynb #27e498ca
-def _chunks(parts: Path, prefix: str, n: int, chunk_size: int, make, progress: bool) -> list[Path]:
-    "Part files `prefix-NNNNN.parquet` of `make(start, stop)` over range(n); finished parts are kept."
-    out = []
-    for k in tqdm(range(0, n, chunk_size), desc=prefix, disable=not progress):
-        p = parts / f"{prefix}-{k // chunk_size:05d}.parquet"
-        if not p.exists(): write_parquet_atomic(make(k, min(k + chunk_size, n)), p)
-        out.append(p)
-    return out
-
-# %% ../nbs/07a_validate.ipynb #479c636b
-def _static_rows(df: pd.DataFrame, model: str, device: str) -> pd.DataFrame:
-    "Reference rows with static CHGNet energies of MP-20 crystals."
-    e, why = static_energies(table_structures(df), model, device)
-    return pd.DataFrame(dict(name=df.material_id.to_numpy(), source=df.source.to_numpy(), formula=df.formula.to_numpy(),
-                             kind="static", converged=False, energy_per_atom=e, error=why))
-
-def _relaxed_rows(names, structs, calc, cfg: ValidateConfig) -> pd.DataFrame:
-    "Reference rows with relaxed CHGNet energies of element candidates."
-    rows = []
-    for n, s in zip(names, structs):
-        row = dict(name=n, source="ase" if n.startswith("ase-") else "mp20", formula=s.composition.reduced_formula,
-                   kind="relaxed", converged=False, energy_per_atom=np.nan, error="")
-        try: r = relax(s, calc, cfg); row.update(converged=r["converged"], energy_per_atom=r["energy_per_atom"])
-        except Exception as e: row["error"] = f"{type(e).__name__}: {e}"
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-# %% ../nbs/07a_validate.ipynb #0ebb9e5e
-REFERENCE_RELAX = ValidateConfig(fmax=0.05, steps=1000)   # relaxation of the element candidates
-
-def build_references(path=None, model: str = "0.3.0", splits=("val", "test"), elements=None, device: str = "cpu",
-                     chunk_size: int = 512, progress: bool = True) -> Path:
-    "Rebuild the CHGNet reference table: static energies of MP-20 crystals, relaxed energies of element candidates."
-    path = Path(path or reference_path(model))
-    if path.exists(): raise FileExistsError(f"{path} exists; delete it first to rebuild")
-    parts = path.with_name(path.stem + ".parts"); parts.mkdir(parents=True, exist_ok=True)
-    df = pd.concat([load_mp20(s).assign(source=f"mp20-{s}") for s in splits], ignore_index=True)
-    if elements is not None: df = df[df.atomic_numbers.map(lambda z: {Element.from_Z(int(i)).symbol for i in z} <= set(elements))]
-    files = _chunks(parts, "static", len(df), chunk_size, lambda a, b: _static_rows(df.iloc[a:b], model, device), progress)
-    names, structs = element_candidates(splits, elements); calc = chgnet_calculator(model, device)
-    cfg = ValidateConfig(**{**asdict(REFERENCE_RELAX), "model": model, "device": device})
-    files += _chunks(parts, "elements", len(names), 16, lambda a, b: _relaxed_rows(names[a:b], structs[a:b], calc, cfg), progress)
-    write_parquet_atomic(pd.concat([pd.read_parquet(f) for f in files], ignore_index=True), path); shutil.rmtree(parts)
-    return path
-
-# %% ../nbs/07a_validate.ipynb #cb2ab836
-def read_references(model: str = "0.3.0") -> pd.DataFrame:
-    "The shipped CHGNet reference table of `model`; a one-line error with the rebuild command when it is missing."
-    p = reference_path(model)
-    if not p.exists(): raise FileNotFoundError(f"{p}: no CHGNet reference energies for model {model!r}; build them with `validate.build_references(model={model!r})` (about 1 h on 1 CPU)")
-    return pd.read_parquet(p)
-
-# %% ../nbs/07a_validate.ipynb #b4f6707e
-def chemical_potentials(refs: pd.DataFrame) -> pd.Series:
-    "μ per element symbol (eV/atom): the lowest CHGNet energy among the element's references."
-    el = refs[np.isfinite(refs.energy_per_atom.to_numpy(float))]
-    sym = el.formula.map(lambda f: _composition(f).elements)
-    el = el[sym.map(len) == 1]
-    return el.energy_per_atom.groupby(sym[el.index].map(lambda e: e[0].symbol).to_numpy()).min().rename("mu")
-
-def formation_energy(formulas, energy_per_atom, mu: pd.Series) -> np.ndarray:
-    "Formation energies (eV/atom) from energies per atom and μ; NaN where an element has no μ."
-    comps = [_composition(str(f)) for f in formulas]
-    ref = [sum(c.get_atomic_fraction(e) * mu.get(e.symbol, np.nan) for e in c.elements) for c in comps]
-    return np.asarray(energy_per_atom, float) - np.asarray(ref, float)
-
-# %% ../nbs/07a_validate.ipynb #20ad9466
-def known_phases(kind: str = "chgnet+mp", model: str = "0.3.0") -> pd.DataFrame:
-    "Known phases of the validation hull (`screening.hull_entries` columns) with CHGNet or MP formation energies, eV/atom."
-    if kind not in ("chgnet+mp", "chgnet", "mp"): raise ValueError(f"unknown hull {kind!r}; choose 'chgnet+mp', 'chgnet' or 'mp'")
-    mp = hull_entries()
-    if kind == "mp": return mp
-    refs = read_references(model); st = refs[refs.kind == "static"]
-    h = pd.Series(formation_energy(st.formula, st.energy_per_atom, chemical_potentials(refs)), index=st.name.to_numpy())
-    chg = mp[mp.material_id.isin(h.index)].assign(hform=lambda d: h.reindex(d.material_id).to_numpy())
-    out = chg if kind == "chgnet" else pd.concat([chg, mp[~mp.material_id.isin(h.index)]], ignore_index=True)
-    return out[np.isfinite(out.hform.to_numpy())].reset_index(drop=True)
-
-@functools.lru_cache(maxsize=4)
-def validation_hull(kind: str = "chgnet+mp", model: str = "0.3.0") -> KnownHull:
-    "The `KnownHull` of `known_phases(kind, model)`, built once per process."
-    return KnownHull(known_phases(kind, model))
-
-@functools.lru_cache(maxsize=4)
-def _mu(model: str) -> pd.Series:
-    "μ of the shipped references of `model`, once per process."
-    return chemical_potentials(read_references(model))
 
 # %% ../nbs/07a_validate.ipynb #582c1645
 _NAN = float("nan")
@@ -425,6 +223,20 @@ def write_dft_inputs(structures: list, names: list[str], out, cfg: DFTConfig = D
     man = pd.DataFrame(rows, columns=["name", "formula", "n_sites", "folder", "error"])
     write_atomic(out / "manifest.csv", lambda t: man.to_csv(t, index=False)); return man
 
+# %% ../nbs/07a_validate.ipynb #b9c078e3
+def finalists(cands: pd.DataFrame, top: int) -> tuple[list, list[str]]:
+    "Structures and file-safe names (`<rank>-<formula>-<index>`) of the `top` ranked candidates."
+    t = cands.head(top)
+    return generated_structures(t), [f"{r:03d}-{f}-{i:07d}" for r, f, i in zip(t["rank"], t.formula, t["index"])]
+
+def pick_finalists(cands: pd.DataFrame, top: int, runners: pd.DataFrame | None = None) -> tuple[list, list[str], pd.DataFrame]:
+    "`finalists`, filled up to `top` with runners-up (named `nm<k>-<formula>-<index>`), and a table saying which is which."
+    structs, names = finalists(cands, top); t = cands.head(top).assign(kind="candidate", failed_step="")
+    if runners is not None and len(t) < top:
+        r = runners.head(top - len(t)).assign(kind="runner-up"); t = pd.concat([t, r], ignore_index=True); structs += generated_structures(r)
+        names += [f"nm{k + 1:02d}-{f}-{i:07d}" for k, (f, i) in enumerate(zip(r.formula, r["index"]))]
+    return structs, names, t.assign(name=names)[["name", "kind", "failed_step", "run_id", "index", "formula", *COND_PRED.values(), "e_above_hull_est"]]
+
 # %% ../nbs/07a_validate.ipynb #46f8acbb
 VAL_SUMMARY = ["status", "success", "hform", "ms_tesla", "e_hull"]   # CHGNet results copied into the DFT manifest
 VAL_COLUMNS = ["name", "status", "n_steps", "symbol_before", "symbol_after", "hform", "ms_tesla", "e_hull", "success", "error"]
@@ -437,23 +249,3 @@ def validate_finalists(cands: pd.DataFrame, out: Path, top: int, cfg=None, progr
     done = [n for n in names if n in relaxed]                          # a failed relaxation gets no DFT inputs
     man = write_dft_inputs([relaxed[n] for n in done], done, out / "dft").merge(res[["name", *VAL_SUMMARY]], on="name", how="left")
     write_atomic(out / "dft" / "manifest.csv", lambda p: man.to_csv(p, index=False)); return res, man
-
-# %% ../nbs/07a_validate.ipynb #90336388
-def _validate_config(args) -> ValidateConfig:
-    "The `ValidateConfig` of parsed `screen` options (targets follow the funnel's thresholds)."
-    over = {k: v for k, v in dict(fmax=args.fmax, steps=args.relax_steps).items() if v is not None}
-    return ValidateConfig(**over, hform_max=args.hform_max, ms_min=args.ms_min)
-
-def run_screen(args) -> Path:
-    "`diffcrysgen screen`: screen a run, print the funnel and the best candidates, then validate the top ones."
-    out = run_screen_funnel(args); fmt = lambda x: f"{x:.3f}"
-    if args.no_relax: print("validation: skipped (--no-relax)"); return out
-    cands = read_screen(out)[0]; runners = None if args.no_fill else pd.read_parquet(out / "runners_up.parquet")
-    if len(cands) < args.top and runners is not None and len(runners):
-        print(f"the funnel left {len(cands)} candidate(s): filling the validation with up to {args.top - len(cands)} runners-up "
-              f"(named nm…; crystals that failed a late step, listed in {out / 'finalists.csv'}; --no-fill to turn off)")
-    if not len(cands) and (runners is None or not len(runners)): print("validation: nothing to relax; loosen the funnel (e.g. --skip ternary,spacegroup)"); return out
-    cfg = _validate_config(args); res, man = validate_finalists(cands, out, args.top, cfg, progress=not args.quiet, runners=runners)
-    print(f"validation of the top {len(res)} with CHGNet {cfg.model} (fmax {cfg.fmax} eV/Å, ≤ {cfg.steps} FIRE steps) in {out / 'validate'}:")
-    print(res[VAL_COLUMNS].to_string(index=False, float_format=fmt)); print(summarise(res, cfg).to_string(index=False, float_format=fmt))
-    print(f"DFT inputs (VASP, Quantum ESPRESSO; spin polarised) for {int((man.folder != '').sum())} crystals in {out / 'dft'}"); return out
