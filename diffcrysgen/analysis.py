@@ -4,7 +4,7 @@
 
 # %% ../nbs/01a_analysis.ipynb #fd80a6f9
 from __future__ import annotations
-import warnings
+import functools, itertools, math, warnings
 from collections import Counter
 from dataclasses import dataclass
 import numpy as np
@@ -17,7 +17,7 @@ from .ircr import N_ELEM, _segments, structures_from_arrays
 # %% auto #0
 __all__ = ['CRYSTAL_SYSTEMS', 'AMU_PER_A3_IN_G_CM3', 'ATOMIC_MASSES', 'cells_from_parameters', 'plane_spacings',
            'distance_matrices', 'min_distances', 'crystal_systems', 'spacegroups', 'AnalysisConfig', 'analyse',
-           'generated_arrays', 'generated_structures']
+           'generated_arrays', 'generated_structures', 'cdvae_pauling_test', 'smact_validity', 'composition_valid']
 
 # %% ../nbs/01a_analysis.ipynb #bcfc1f35
 def cells_from_parameters(abc: np.ndarray,     # (N, 3) a, b, c in Å
@@ -171,3 +171,48 @@ def generated_arrays(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarr
 def generated_structures(df: pd.DataFrame) -> list[Structure]:
     "pymatgen Structures of the rows of a generated table, named `<run_id>/<index>`."
     return structures_from_arrays(*generated_arrays(df), names=[f"{r}/{i}" for r, i in zip(df.run_id, df["index"])])
+
+# %% ../nbs/01a_analysis.ipynb #d0f7ec3b
+def cdvae_pauling_test(ox_states, enegs) -> bool | None:
+    "smact 2.x `eneg_states_test` as CDVAE ran it: cations less electronegative than anions; None where it hit a missing value."
+    for (o1, x1), (o2, x2) in itertools.combinations(zip(ox_states, enegs), 2):
+        if o1 * o2 >= 0: continue                       # smact compares only cation-anion pairs
+        if x1 is None or x2 is None: return None         # smact 2.x raised TypeError here; CDVAE counted it as passed
+        if (o1 > 0 and x1 >= x2) or (o1 < 0 and x1 <= x2): return False
+    return True
+
+@functools.lru_cache(maxsize=None)
+def smact_validity(elements: tuple[str, ...],   # element symbols
+                   counts: tuple[int, ...],     # atoms of each in the cell
+                  ) -> tuple[bool, str]:        # passes, and the reason
+    "CDVAE's SMACT test of one composition, with the reason it passes or fails."
+    import smact                                 # here, not at import: `analysis` stays quick to load
+    counts = np.array(counts) // math.gcd(*counts)
+    if len(set(elements)) == 1: return True, "single element"
+    if all(e in smact.metals for e in elements): return True, "all metals (alloy)"
+    sm = [smact.Element(e) for e in elements]
+    missing = [e for e, s in zip(elements, sm) if not s.oxidation_states_smact14]
+    if missing: return False, f"no oxidation states in smact for {', '.join(missing)}"
+    ox = np.array(list(itertools.product(*[s.oxidation_states_smact14 for s in sm])))   # (M, k) one state per element
+    neutral = ox[ox @ counts == 0]
+    if not len(neutral): return False, "no charge-neutral combination of oxidation states"
+    eneg = [s.pauling_eneg for s in sm]; res = [cdvae_pauling_test(st, eneg) for st in neutral.tolist()]
+    if True in res: return True, "charge-neutral, Pauling test passed"
+    if None in res: return True, "charge-neutral; Pauling test skipped (no electronegativity for " + ", ".join(e for e, x in zip(elements, eneg) if x is None) + ")"
+    return False, "charge-neutral only against the Pauling electronegativity test"
+
+# %% ../nbs/01a_analysis.ipynb #6a926302
+@functools.lru_cache(maxsize=65536)
+def _formula_valid(formula: str) -> bool:
+    "`smact_validity` of one formula string, elements in ascending Z; '' (no crystal) fails."
+    if not formula: return False
+    c = Composition(formula); els = sorted(c.elements, key=lambda e: e.Z); amt = [c[e] for e in els]
+    if not all(float(a).is_integer() for a in amt): raise ValueError(f"{formula}: not an integer formula; SMACT needs whole atom counts")
+    return smact_validity(tuple(e.symbol for e in els), tuple(int(a) for a in amt))[0]
+
+def composition_valid(formulas) -> np.ndarray:
+    "(N,) bool: SMACT compositional validity (CDVAE's test, `smact_validity`) of each formula; '' or missing fails."
+    f = pd.Series(list(formulas), dtype=object).fillna("").astype(str).to_numpy()
+    if not len(f): return np.zeros(0, bool)
+    u, inv = np.unique(f, return_inverse=True)                   # one test per distinct formula
+    return np.array([_formula_valid(x) for x in u], bool)[inv]

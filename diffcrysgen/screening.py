@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 from pymatgen.core import Composition, Element
 from .data import Filter, data_dir, funnel, known_formulas, load_mp20, merge_reports, table_arrays
 from .ircr import lattice_params
-from .analysis import AnalysisConfig, analyse
+from .analysis import AnalysisConfig, analyse, composition_valid
 from .hull import KnownHull, default_hull
 from .conditions import PRED_COLUMNS as COND_PRED
 from .runs import (SCHEMA, checked, clear_temporaries, count, dask_client, existing_file, integer, new_run_dir, open_run_dir,
@@ -39,9 +39,9 @@ class ScreenConfig:
     dmin_min: float = 1.0           # periodic minimum interatomic distance ≥ this, Å
     n_elements: int = 3             # exactly this many elements (3: ternary)
     spacegroup_gt: int = 16         # international space-group number > this (16: no triclinic or monoclinic cells)
-    skip: tuple[str, ...] = ()      # keys of steps to leave out, e.g. ("novel", "ternary"); see `STEP_KEYS`
+    skip: tuple[str, ...] = ()      # keys of steps to leave out, e.g. ("smact", "novel", "ternary"); see `STEP_KEYS`
 
-STEP_KEYS = ("decoded", "valid", "novel", "rare_earth_free", "hform_negative", "hform", "ms", "dmin", "ternary", "spacegroup")
+STEP_KEYS = ("decoded", "valid", "smact", "novel", "rare_earth_free", "hform_negative", "hform", "ms", "dmin", "ternary", "spacegroup")
 PRED_COLUMNS = tuple(COND_PRED.values())   # what a predictor adds: h_form in eV/atom, Ms in T (as `02a_conditions` names them)
 
 # %% ../nbs/07_screening.ipynb #20833f16
@@ -50,6 +50,7 @@ def screen_steps(cfg: ScreenConfig = ScreenConfig()) -> tuple[Filter, ...]:
     bad = sorted(set(cfg.skip) - set(STEP_KEYS))
     if bad: raise ValueError(f"unknown screening step(s) {bad}; choose from {', '.join(STEP_KEYS)}")
     steps = dict(decoded=Filter("decoded", "decoded", "==", 1), valid=Filter("valid (d_min ≥ 0.5 Å, volume ≥ 0.1 Å³)", "valid", "==", 1),
+                 smact=Filter("compositionally valid (SMACT)", "smact", "==", 1),
                  novel=Filter("novel composition (not in MP-20)", "novel", "==", 1),
                  rare_earth_free=Filter(f"Z ≤ {cfg.z_max}", "z_max", "<=", cfg.z_max),
                  hform_negative=Filter(f"h_form < {cfg.hform_lt:g} eV/atom", "hform_pred", "<", cfg.hform_lt),
@@ -69,12 +70,12 @@ def _known() -> frozenset[str]:
     return frozenset(known_formulas())
 
 def add_screen_columns(df: pd.DataFrame, known: set[str] | None = None) -> pd.DataFrame:
-    "A copy of a generated table with the derived columns the funnel filters on: decoded, novel, z_max."
+    "A copy of a generated table with the derived columns the funnel filters on: decoded, smact (SMACT-valid composition), novel, z_max."
     known = _known() if known is None else known
     lens = df.species.map(len).to_numpy(int)
     z = pd.Series(np.concatenate(df.species.to_numpy()) if lens.sum() else [], dtype=object).map(_Z_OF).to_numpy(float)
     z_max = pd.Series(z, index=np.repeat(np.arange(len(df)), lens)).groupby(level=0).max().reindex(np.arange(len(df)))
-    return df.assign(decoded=df.decode_error.eq("").to_numpy(), novel=~df.formula.isin(known).to_numpy(), z_max=z_max.fillna(0).to_numpy(int))
+    return df.assign(decoded=df.decode_error.eq("").to_numpy(), smact=composition_valid(df.formula), novel=~df.formula.isin(known).to_numpy(), z_max=z_max.fillna(0).to_numpy(int))
 
 # %% ../nbs/07_screening.ipynb #72d809ba
 Predictor = Callable[[pd.DataFrame], pd.DataFrame]   # generated rows -> hform_pred (eV/atom), ms_pred (T), on the same index
@@ -184,7 +185,7 @@ def _model_hashes(predict: Predictor | None) -> dict:
 def screen_spec(run: Path, cfg: ScreenConfig, predict: Predictor | None) -> dict:
     "What fixes a screening's result (and must match to resume it)."
     run_id = (read_manifest(run) or {}).get("spec", {}).get("run_id")
-    return dict(format="diffcrysgen-screen-v1", run=str(run.resolve()), run_id=run_id, config=asdict(cfg) | dict(skip=list(cfg.skip)),
+    return dict(format="diffcrysgen-screen-v2", run=str(run.resolve()), run_id=run_id, config=asdict(cfg) | dict(skip=list(cfg.skip)),
                 predictor=predictor_name(predict), models=_model_hashes(predict), known="mp20 (train, val, test)", hull="mp20 (train, val, test)")
 
 def open_screen(out: Path, spec: dict) -> None:
