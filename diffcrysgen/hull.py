@@ -19,10 +19,10 @@ from .data import SPLITS, data_dir, load_mp20, structures as table_structures
 from .runs import write_parquet_atomic
 
 # %% auto #0
-__all__ = ['REFERENCE_RELAX', 'chemsys_of', 'hull_entries', 'KnownHull', 'default_hull', 'load_chgnet', 'chgnet_calculator',
-           'RelaxConfig', 'input_problem', 'broken_variant', 'RelaxationError', 'relax', 'reference_path',
-           'element_candidates', 'static_energies', 'build_references', 'read_references', 'chemical_potentials',
-           'formation_energy', 'known_phases', 'validation_hull', 'mu_of']
+__all__ = ['COLLAPSE_EVERY', 'REFERENCE_RELAX', 'chemsys_of', 'hull_entries', 'KnownHull', 'default_hull', 'load_chgnet',
+           'chgnet_calculator', 'RelaxConfig', 'input_problem', 'broken_variant', 'RelaxationError', 'relax',
+           'reference_path', 'element_candidates', 'static_energies', 'build_references', 'read_references',
+           'chemical_potentials', 'formation_energy', 'known_phases', 'validation_hull', 'mu_of']
 
 # %% ../nbs/04a_hull.ipynb #3df055ea
 def chemsys_of(compositions) -> list[str]:
@@ -140,6 +140,8 @@ def _plain(atoms) -> Structure:
     return Structure(atoms.cell[:], atoms.get_chemical_symbols(), atoms.get_scaled_positions(wrap=True))
 
 # %% ../nbs/04a_hull.ipynb #e30e40de
+COLLAPSE_EVERY = 10   # FIRE steps between checks for merged atoms (a collapsing relaxation stops there, not at the step limit)
+
 def relax(s: Structure, calc, cfg: RelaxConfig = RelaxConfig()) -> dict:
     "FIRE relaxation of one structure on CHGNet: final structure, convergence, steps, energy, forces and magnetic moments."
     from ase.filters import FrechetCellFilter
@@ -152,6 +154,8 @@ def relax(s: Structure, calc, cfg: RelaxConfig = RelaxConfig()) -> dict:
         e, r = atoms.get_potential_energy(), atoms.get_volume() / v0
         if not np.isfinite(e): raise RelaxationError(f"energy not finite at step {opt.nsteps}")
         if not 1 / cfg.max_volume_factor <= r <= cfg.max_volume_factor: raise RelaxationError(f"exploded: volume ×{r:.2f} at step {opt.nsteps}")
+        if opt.nsteps % COLLAPSE_EVERY == 0 and (d := _dmin(_plain(atoms))) < cfg.min_distance:   # stop early instead of at the step limit
+            raise RelaxationError(f"collapsed: atoms {d:.2f} Å apart at step {opt.nsteps}")
     opt.attach(guard)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Converting a tensor with requires_grad")   # a torch notice inside CHGNet

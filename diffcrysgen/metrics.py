@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_metrics.ipynb #89f09ff2
 from __future__ import annotations
-import argparse, functools, itertools, json, math, os, time, warnings
+import argparse, functools, hashlib, itertools, json, math, os, time, warnings
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, asdict, field
@@ -21,23 +21,26 @@ from pymatgen.core import Composition, Element, Lattice, Structure
 from pymatgen.analysis.structure_matcher import StructureMatcher
 from .data import data_dir, kit_splits, known_formulas, load_mp20, table_arrays, checkpoint_split, checkpoint_training_table
 from .denoiser import read_checkpoint
-from .analysis import AMU_PER_A3_IN_G_CM3, ATOMIC_MASSES, CRYSTAL_SYSTEMS, crystal_systems, generated_arrays
-from .runs import (checked, count, new_folder, new_run_dir, part_paths, read_generated, read_manifest,
+from .analysis import AMU_PER_A3_IN_G_CM3, ATOMIC_MASSES, CRYSTAL_SYSTEMS, crystal_systems, generated_arrays, spacegroups as spglib_spacegroups
+from .hull import RelaxConfig, RelaxationError, chgnet_calculator, formation_energy, input_problem, mu_of, relax, validation_hull
+from .runs import (checked, clear_temporaries, count, dask_client, new_folder, real, new_run_dir, part_paths, read_generated, read_manifest,
                               sha256_file, write_parquet_atomic, write_text_atomic)
 
 # %% auto #0
 __all__ = ['SPLIT_SOURCES', 'LEGACY_SOURCES', 'N_CNN', 'N_MAGPIE', 'FP_SYMPREC', 'FP_COLUMNS', 'MATCHERS', 'PAPER_SYMMETRY',
-           'TRANSITION_METALS', 'ANION_CLASSES', 'CLASSES', 'PROTOCOL', 'MAIN_COLUMNS', 'PUBLISHED_MP20',
-           'PUBLISHED_SOURCES', 'CrystalSet', 'crystal_set_from_table', 'crystal_set_from_run', 'run_checkpoint',
-           'training_set', 'load_crystal_set', 'structure_validity', 'cdvae_pauling_test', 'smact_validity',
-           'composition_validity', 'site_orbits', 'crystal_fingerprints', 'compute_fingerprints',
-           'reference_fingerprint_path', 'fingerprint_table', 'build_reference_fingerprints', 'shipped_fingerprints',
-           'set_fingerprints', 'magpie_scaler', 'scale_magpie', 'nearest_distances', 'coverage', 'densities',
-           'element_counts', 'predicted_hform', 'emd', 'unique_classes', 'novel_mask', 'symmetry_stats',
+           'TRANSITION_METALS', 'ANION_CLASSES', 'CLASSES', 'STABLE_EHULL', 'METASTABLE_EHULL', 'RMSD_MATCHER',
+           'STAB_ROW', 'RELAXED', 'PROTOCOL', 'MAIN_COLUMNS', 'PUBLISHED_MP20', 'PUBLISHED_SOURCES', 'STABILITY_LABELS',
+           'CrystalSet', 'crystal_set_from_table', 'crystal_set_from_run', 'run_checkpoint', 'training_set',
+           'load_crystal_set', 'structure_validity', 'composition_validity', 'site_orbits', 'crystal_fingerprints',
+           'compute_fingerprints', 'reference_fingerprint_path', 'fingerprint_table', 'build_reference_fingerprints',
+           'shipped_fingerprints', 'set_fingerprints', 'magpie_scaler', 'scale_magpie', 'nearest_distances', 'coverage',
+           'densities', 'element_counts', 'predicted_hform', 'emd', 'unique_classes', 'novel_mask', 'symmetry_stats',
            'total_variation', 'symmetry_comparison', 'composition_class', 'composition_classes', 'EvalConfig',
-           'formulas', 'validity_metrics', 'emd_metrics', 'novelty_metrics', 'evaluate', 'main_row', 'published_row',
-           'comparison_markdown', 'format_markdown', 'new_eval_dir', 'jsonable', 'write_evaluation',
-           'add_evaluate_arguments', 'run_evaluate']
+           'formulas', 'validity_metrics', 'emd_metrics', 'novelty_metrics', 'StabilityConfig', 'relax_config',
+           'wilson', 'share', 'stability_rows', 'relaxation_rmsd', 'relax_crystal', 'relax_part', 'stability_dir',
+           'relax_sample', 'first_of_class', 'stability_metrics', 'stability_config', 'stability_columns',
+           'stability_section', 'evaluate', 'main_row', 'published_row', 'comparison_markdown', 'format_markdown',
+           'new_eval_dir', 'jsonable', 'write_evaluation', 'add_evaluate_arguments', 'run_evaluate']
 
 # %% ../nbs/05_metrics.ipynb #52cfbc21
 @dataclass
@@ -147,32 +150,7 @@ def structure_validity(cs: CrystalSet,
     return ok
 
 # %% ../nbs/05_metrics.ipynb #7adb874b
-def cdvae_pauling_test(ox_states, enegs) -> bool | None:
-    "smact 2.x `eneg_states_test` as CDVAE ran it: cations less electronegative than anions; None where it hit a missing value."
-    for (o1, x1), (o2, x2) in itertools.combinations(zip(ox_states, enegs), 2):
-        if o1 * o2 >= 0: continue                       # smact compares only cation-anion pairs
-        if x1 is None or x2 is None: return None         # smact 2.x raised TypeError here; CDVAE counted it as passed
-        if (o1 > 0 and x1 >= x2) or (o1 < 0 and x1 <= x2): return False
-    return True
-
-@functools.lru_cache(maxsize=None)
-def smact_validity(elements: tuple[str, ...],   # element symbols
-                   counts: tuple[int, ...],     # atoms of each in the cell
-                  ) -> tuple[bool, str]:        # passes, and the reason
-    "CDVAE's SMACT test of one composition, with the reason it passes or fails."
-    counts = np.array(counts) // math.gcd(*counts)
-    if len(set(elements)) == 1: return True, "single element"
-    if all(e in smact.metals for e in elements): return True, "all metals (alloy)"
-    sm = [smact.Element(e) for e in elements]
-    missing = [e for e, s in zip(elements, sm) if not s.oxidation_states_smact14]
-    if missing: return False, f"no oxidation states in smact for {', '.join(missing)}"
-    ox = np.array(list(itertools.product(*[s.oxidation_states_smact14 for s in sm])))   # (M, k) one state per element
-    neutral = ox[ox @ counts == 0]
-    if not len(neutral): return False, "no charge-neutral combination of oxidation states"
-    eneg = [s.pauling_eneg for s in sm]; res = [cdvae_pauling_test(st, eneg) for st in neutral.tolist()]
-    if True in res: return True, "charge-neutral, Pauling test passed"
-    if None in res: return True, "charge-neutral; Pauling test skipped (no electronegativity for " + ", ".join(e for e, x in zip(elements, eneg) if x is None) + ")"
-    return False, "charge-neutral only against the Pauling electronegativity test"
+from .analysis import cdvae_pauling_test, smact_validity   # CDVAE's SMACT test lives in 01a_analysis (the screening funnel uses it too)
 
 # %% ../nbs/05_metrics.ipynb #8f52f889
 def _symbols_counts(z: np.ndarray) -> tuple[tuple[str, ...], tuple[int, ...]]:
@@ -479,6 +457,11 @@ class EvalConfig:
     split_seed: int = 0                      # seed of the kit's train/val split
     workers: int = 2                         # processes for fingerprints and matching
     coverage: bool = True                    # fingerprints and COV (the slow part); False: COV n/a, valid = struct & comp
+    stability: int = 0                       # crystals drawn for CHGNet relaxation, E_hull, S.U.N. and MSUN (0: none)
+    stability_seed: int = 0                  # seed of that draw
+    fmax: float = 0.05                       # relaxation: converged below this force, eV/Å
+    relax_steps: int = 500                   # relaxation: FIRE step limit
+    hull: str = "chgnet"                     # known phases of the stability hull (`hull.known_phases`)
 
 # %% ../nbs/05_metrics.ipynb #f2198a3e
 def formulas(cs: CrystalSet) -> np.ndarray:
@@ -529,6 +512,167 @@ def novelty_metrics(cs: CrystalSet, valid: np.ndarray, nov: CrystalSet, cfg: Eva
     out["n_valid"], out["unique_formulas"] = len(v), int(len(set(F)))
     return out, per
 
+# %% ../nbs/05_metrics.ipynb #eb58ff63
+STABLE_EHULL, METASTABLE_EHULL = 0.0, 0.1                 # eV/atom: S.U.N. (E_hull ≤ 0) and MSUN (≤ 0.1)
+RMSD_MATCHER = dict(ltol=0.5, stol=0.5, angle_tol=10.0)   # generated vs relaxed (MatterGen), lengths not rescaled
+
+@dataclass(frozen=True)
+class StabilityConfig:
+    "CHGNet relaxation of a seeded sample of N crystals, and the hull it is measured against."
+    n: int = 0                  # crystals drawn uniformly from all evaluated ones (0: no stability)
+    seed: int = 0               # seed of that draw
+    fmax: float = 0.05          # converged when every force and cell force is below this, eV/Å
+    steps: int = 500            # FIRE step limit
+    model: str = "0.3.0"        # CHGNet weights (the chgnet wheel's)
+    hull: str = "chgnet"        # known phases: "chgnet" (static CHGNet energies of MP-20), "chgnet+mp" or "mp" (`hull.known_phases`)
+    symprec: float = 0.1        # spglib tolerance before and after, Å
+    part_size: int = 4          # crystals per cached part (one Dask task)
+
+def relax_config(cfg: StabilityConfig) -> RelaxConfig:
+    "The relaxation settings of a stability configuration (guards at `hull.RelaxConfig`'s defaults)."
+    return RelaxConfig(model=cfg.model, fmax=cfg.fmax, steps=cfg.steps)
+
+# %% ../nbs/05_metrics.ipynb #576d541b
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    "Wilson score interval (in %) of k successes in n trials; (nan, nan) when n is 0."
+    if n == 0: return float("nan"), float("nan")
+    p, d = k / n, 1 + z * z / n; c, h = (p + z * z / (2 * n)) / d, z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    return 100 * max(0.0, c - h), 100 * min(1.0, c + h)
+
+def share(mask, among=None) -> dict:
+    "The share of `mask` among the rows `among` (all by default): k, n, % and its 95 % Wilson interval."
+    mask = np.asarray(mask, bool); among = np.ones(len(mask), bool) if among is None else np.asarray(among, bool)
+    k, n = int((mask & among).sum()), int(among.sum()); lo, hi = wilson(k, n)
+    return dict(k=k, n=n, pct=100 * k / n if n else float("nan"), lo=lo, hi=hi)
+
+# %% ../nbs/05_metrics.ipynb #b222b593
+def stability_rows(n_total: int, cfg: StabilityConfig) -> np.ndarray:
+    "Sorted row numbers of the seeded uniform draw of `cfg.n` crystals out of `n_total` (all of them when n ≥ n_total)."
+    return np.sort(np.random.default_rng(cfg.seed).choice(n_total, min(cfg.n, n_total), replace=False))
+
+_NAN = float("nan")
+STAB_ROW = dict(row=0, id="", formula="", status="", error="", converged=False, n_steps=0, seconds=_NAN, spacegroup_before=0,
+                spacegroup_after=0, energy_per_atom=_NAN, hform=_NAN, e_hull=_NAN, matched=False, rmsd=_NAN, rmsd_angstrom=_NAN, relaxed="")
+
+def _spacegroup(s: Structure, symprec: float) -> int:
+    "spglib space-group number of one structure (0: none found)."
+    return int(spglib_spacegroups(np.array([len(s)]), np.array(s.atomic_numbers), s.frac_coords, s.lattice.matrix[None], symprec)[0][0])
+
+def relaxation_rmsd(before: Structure, after: Structure) -> tuple[bool, float, float]:
+    "Whether generated and relaxed crystal match (`RMSD_MATCHER`, no rescaling), and their RMS displacement: pymatgen's normalised value and in Å."
+    sm = StructureMatcher(**RMSD_MATCHER, primitive_cell=True, scale=False, attempt_supercell=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore"); d = sm.get_rms_dist(before, after)
+    if d is None: return False, _NAN, _NAN
+    return True, float(d[0]), float(d[0]) * ((before.volume + after.volume) / 2 / len(before)) ** (1 / 3)
+
+# %% ../nbs/05_metrics.ipynb #44ccbaf8
+def relax_crystal(s: Structure | None, why: str, calc, cfg: StabilityConfig, mu: pd.Series, hull) -> dict:
+    "The stability row of one crystal (None: no structure, for the reason `why`); failures are recorded, never raised."
+    if s is None: return dict(STAB_ROW, status="no structure", error=why)
+    row = dict(STAB_ROW, formula=s.composition.reduced_formula)
+    if why := input_problem(s, relax_config(cfg)): return row | dict(status="input error", error=why)
+    row["spacegroup_before"] = _spacegroup(s, cfg.symprec); t0 = time.perf_counter()
+    try: r = relax(s, calc, relax_config(cfg))
+    except Exception as e:
+        return row | dict(status="relaxation error" if isinstance(e, RelaxationError) else "failed", error=f"{type(e).__name__}: {e}",
+                          seconds=time.perf_counter() - t0)
+    out = r["structure"]; h = float(formation_energy([row["formula"]], [r["energy_per_atom"]], mu)[0]); matched, rms, rms_a = relaxation_rmsd(s, out)
+    return row | dict(status="converged" if r["converged"] else "not converged", converged=r["converged"], n_steps=r["n_steps"],
+                      seconds=time.perf_counter() - t0, spacegroup_after=_spacegroup(out, cfg.symprec), energy_per_atom=r["energy_per_atom"],
+                      hform=h, e_hull=float(hull.e_above_hull([row["formula"]], [h])[0]), matched=matched, rmsd=rms, rmsd_angstrom=rms_a,
+                      relaxed=json.dumps(out.as_dict()))
+
+# %% ../nbs/05_metrics.ipynb #724873ab
+def relax_part(items: list[tuple], cfg: StabilityConfig) -> pd.DataFrame:
+    "Stability rows of (row, id, structure or None, why) items; CHGNet, μ and the hull load once per process."
+    calc, mu, hull = chgnet_calculator(cfg.model), mu_of(cfg.model), validation_hull(cfg.hull, cfg.model)
+    return pd.DataFrame([relax_crystal(s, why, calc, cfg, mu, hull) | dict(row=int(r), id=str(i)) for r, i, s, why in items], columns=list(STAB_ROW))
+
+def _part_task(items: list[tuple], cfg: StabilityConfig, path: str) -> int:
+    "One Dask task (one thread): relax a part and write it atomically; returns its crystal count."
+    import torch; torch.set_num_threads(1)
+    write_parquet_atomic(relax_part(items, cfg), path); return len(items)
+
+def stability_dir(cs: CrystalSet, cfg: StabilityConfig, ids) -> Path:
+    "Cache folder of one stability sample: `<run>/stability/<key>/`, or `evaluations/<split>/stability/<key>/` for a split."
+    spec = dict(config={k: v for k, v in asdict(cfg).items() if k != "part_size"}, ids=[str(i) for i in ids])
+    key = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
+    base = Path(cs.name) if cs.info.get("kind") == "run" else data_dir().parent / "evaluations" / cs.name
+    return base / "stability" / f"n{cfg.n}-seed{cfg.seed}-{key}"
+
+# %% ../nbs/05_metrics.ipynb #d0065b03
+def relax_sample(cs: CrystalSet, cfg: StabilityConfig, workers: int = 0, progress: bool = True, folder=None) -> pd.DataFrame:
+    "Relax the seeded sample of `cs` part by part into its cache folder (finished parts are kept, so a killed run resumes); rows in draw order."
+    rows = stability_rows(len(cs), cfg); out = Path(folder) if folder else stability_dir(cs, cfg, cs.ids[rows])
+    out.mkdir(parents=True, exist_ok=True); clear_temporaries(out)
+    parts = [rows[k:k + cfg.part_size] for k in range(0, len(rows), cfg.part_size)]; paths = [out / f"part-{k:05d}.parquet" for k in range(len(parts))]
+    items = lambda p: [(r, cs.ids[r], cs.structure(r), cs.error[r]) for r in p]
+    todo = [k for k, p in enumerate(paths) if not p.exists()]
+    bar = tqdm(total=len(rows), initial=len(rows) - sum(len(parts[k]) for k in todo), disable=not progress, desc="stability", unit="crystal")
+    if workers > 1 and len(todo) > 1:
+        from dask.distributed import as_completed
+        with dask_client(workers) as (client, _):
+            for f in as_completed([client.submit(_part_task, items(parts[k]), cfg, str(paths[k]), pure=False) for k in todo]): bar.update(f.result())
+    else:
+        for k in todo: write_parquet_atomic(relax_part(items(parts[k]), cfg), paths[k]); bar.update(len(parts[k]))
+    bar.close()
+    return pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True) if paths else pd.DataFrame(columns=list(STAB_ROW))
+
+# %% ../nbs/05_metrics.ipynb #6e21774b
+RELAXED = ("converged", "not converged")   # statuses of a relaxation that ran to its end
+
+def _structures(json_texts) -> list:
+    "Relaxed structures from their pymatgen JSON."
+    return [Structure.from_dict(json.loads(t)) for t in json_texts]
+
+def first_of_class(mask: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    "Rows of `mask` that are the first of their match class among `mask` (so their count is the number of distinct classes)."
+    keep, seen = np.zeros(len(mask), bool), set()
+    for i in np.flatnonzero(mask):
+        if labels[i] not in seen: seen.add(labels[i]); keep[i] = True
+    return keep
+
+def _stats(x: np.ndarray) -> dict:
+    "Mean and median of finite values (None when there are none)."
+    x = x[np.isfinite(x)]; return dict(n=len(x), mean=float(x.mean()) if len(x) else None, median=float(np.median(x)) if len(x) else None)
+
+# %% ../nbs/05_metrics.ipynb #a87214c1
+def stability_metrics(rows: pd.DataFrame, nov: CrystalSet, cfg: StabilityConfig, workers: int = 2, progress: bool = False) -> tuple[dict, pd.DataFrame]:
+    "Converged, stable, metastable, unique, novel, S.U.N., MSUN, RMSD and symmetry kept over the N sample rows (shares with denominators and 95 % intervals); rows with the verdicts."
+    t = rows.reset_index(drop=True); n = len(t); ran = t.status.isin(RELAXED).to_numpy(); conv = t.converged.to_numpy(bool)
+    e = t.e_hull.to_numpy(float); stable, meta = conv & (e <= STABLE_EHULL), conv & (e <= METASTABLE_EHULL)
+    ri = np.flatnonzero(ran); F = t.formula.to_numpy(object)[ri]; tol = MATCHERS["mattergen"]; lab, nv = np.arange(n), np.zeros(n, bool)
+    if len(ri):
+        S = _structures(t.relaxed.iloc[ri]); RF = formulas(nov); need = np.isin(RF, F)
+        R = [nov.structure(i) if need[i] else None for i in range(len(nov))]
+        nv[ri] = novel_mask(S, F, R, RF, tol, workers, progress); lab[ri] = ri[unique_classes(S, F, tol, workers, progress)]
+    uniq = first_of_class(ran, lab); sun, msun = first_of_class(stable & nv, lab), first_of_class(meta & nv, lab)
+    sg0, sg1, m = t.spacegroup_before.to_numpy(int), t.spacegroup_after.to_numpy(int), t.matched.to_numpy(bool)
+    out = dict(n=n, statuses=t.status.value_counts().to_dict(), converged=share(conv), relaxed=share(ran), stable=share(stable),
+               metastable=share(meta), unique=share(uniq), novel=share(nv, ran), sun=share(sun), msun=share(msun), matched=share(m, ran),
+               rmsd_angstrom=_stats(t.rmsd_angstrom.to_numpy(float)[m]), rmsd=_stats(t.rmsd.to_numpy(float)[m]), e_hull=_stats(e[conv]),
+               p1_before=share(sg0 == 1, sg0 > 0), p1_after=share(sg1 == 1, ran), spacegroup_kept=share(sg0 == sg1, ran),
+               relax_seconds=_stats(t.seconds.to_numpy(float)), novelty_reference=dict(set=nov.name, n=len(nov)), matcher=tol,
+               hull=dict(kind=cfg.hull, mlip=f"CHGNet {cfg.model}", phases=validation_hull(cfg.hull, cfg.model).n_entries))
+    return out, t.assign(stable=stable, metastable=meta, unique=uniq, novel=nv, sun=sun, msun=msun)
+
+# %% ../nbs/05_metrics.ipynb #9cbd524b
+def stability_config(cfg: EvalConfig) -> StabilityConfig:
+    "The stability settings of an evaluation."
+    return StabilityConfig(n=cfg.stability, seed=cfg.stability_seed, fmax=cfg.fmax, steps=cfg.relax_steps, hull=cfg.hull)
+
+def stability_columns(per: pd.DataFrame, n: int) -> pd.DataFrame:
+    "The per-crystal stability verdicts as `stability_*` columns of all n evaluated rows (missing where a crystal was not drawn)."
+    return per.drop(columns="id").set_index("row").add_prefix("stability_").convert_dtypes().reindex(range(n))
+
+def stability_section(cs: CrystalSet, nov: CrystalSet, cfg: EvalConfig, progress: bool) -> tuple[dict | None, pd.DataFrame | None]:
+    "Relax the evaluation's stability sample and measure it (None, None without `--stability`)."
+    if not cfg.stability: return None, None
+    sc = stability_config(cfg); rows = relax_sample(cs, sc, cfg.workers, progress)
+    st, per = stability_metrics(rows, nov, sc, cfg.workers, progress); st["config"] = asdict(sc)
+    return st, stability_columns(per, len(cs))
+
 # %% ../nbs/05_metrics.ipynb #7dc83898
 def evaluate(source: str, cfg: EvalConfig = EvalConfig(), progress: bool = True) -> dict:
     "All metrics of `source` (a run folder or split name) against `cfg.reference`: a JSON-ready dict, plus a per-crystal table under `crystals`."
@@ -544,11 +688,12 @@ def evaluate(source: str, cfg: EvalConfig = EvalConfig(), progress: bool = True)
     emds = emd_metrics(cs, ref, valid, cfg); lap("emd_s")
     un, per_u = novelty_metrics(cs, valid, nov, cfg, progress); lap("matching_s")
     sym = symmetry_comparison(cs.spacegroup[valid], train.spacegroup); cls = composition_classes(formulas(cs)[valid]); lap("symmetry_classes_s")
+    stab, per_s = stability_section(cs, nov, cfg, progress); lap("stability_s")
     T["total_s"] = round(sum(T.values()), 2)
-    crystals = pd.concat([pd.DataFrame(dict(id=cs.ids, formula=formulas(cs).astype(str), decode_error=cs.error.astype(str), spacegroup=cs.spacegroup)), per_v, per_u], axis=1)
+    crystals = pd.concat([pd.DataFrame(dict(id=cs.ids, formula=formulas(cs).astype(str), decode_error=cs.error.astype(str), spacegroup=cs.spacegroup)), per_v, per_u, per_s], axis=1)
     return dict(source=source, info=cs.info, reference=dict(name=cfg.reference, n=len(ref)), novelty_reference=dict(name=cfg.novelty_reference, set=nov.name, n=len(nov)), training=dict(set=train.name, n=len(train)),
                 config=asdict(cfg), protocol=PROTOCOL, validity=val, coverage=cov, emd=emds, uniqueness_novelty=un,
-                symmetry=sym, composition_classes=cls, seconds=T, crystals=crystals)
+                symmetry=sym, composition_classes=cls, stability=stab, seconds=T, crystals=crystals)
 
 # %% ../nbs/05_metrics.ipynb #10de11bc
 PROTOCOL = dict(
@@ -561,6 +706,7 @@ PROTOCOL = dict(
     uniqueness_novelty="valid crystals; StructureMatcher(primitive_cell=True, scale=True, attempt_supercell=False) on same-reduced-formula pairs; greedy classes in index order; novelty vs novelty_reference",
     composition_novelty="valid crystals whose reduced formula is absent from MP-20 train+val+test (and from mp-extra for models trained on mp20+extra)",
     symmetry="valid crystals; spglib symprec 0.1; training = the training split recorded by the run's checkpoint",
+    stability="--stability N: N crystals drawn with default_rng(stability_seed) from all evaluated (failures count); CHGNet FIRE relaxation of cell and positions (ASE FrechetCellFilter), guards: volume x1/3..x3, atoms >= 0.5 A; formation energy from CHGNet elemental mu; E_hull vs hull.validation_hull(hull); stable = converged and E_hull <= 0, metastable <= 0.1 eV/atom; novelty of the relaxed crystal vs novelty_reference and uniqueness within the N with the mattergen matcher; S.U.N./MSUN = distinct match classes among stable/metastable novel; RMSD: StructureMatcher(ltol=0.5, stol=0.5, angle_tol=10, scale=False) generated vs relaxed; shares with 95 % Wilson intervals",
     hform="formation energy (eV/atom) predicted by diffcrysgen.properties' shipped model data/checkpoints/prop-hform.pt for evaluated and reference crystals alike",
 )
 
@@ -627,6 +773,22 @@ def _class_lines(r: dict) -> list[str]:
             _row("paper: RE-free generated subset", "228,009", "", 24.16, 75.84, 41.51, 5.93, 13.13, 7.19, "")]
     return ["Composition classes (%):", "", *_table(["crystals", "n", *(f"{a} %" for a in ar), *CLASSES], rows)]
 
+# %% ../nbs/05_metrics.ipynb #6d7b5541
+STABILITY_LABELS = dict(converged="relaxation converged", stable="stable (E_hull ≤ 0)", metastable="metastable (E_hull ≤ 0.1 eV/atom)",
+                        unique="unique (first of its class)", novel="novel (of relaxed)", sun="S.U.N.", msun="MSUN",
+                        matched="generated matches relaxed (of relaxed)", p1_before="P1 before (of those with a structure)",
+                        p1_after="P1 after (of relaxed)", spacegroup_kept="space group kept (of relaxed)")
+
+def _stability_lines(r: dict) -> list[str]:
+    s = r["stability"]; c = s["config"]; h = s["hull"]; q = lambda x: "n/a" if x is None else f"{x:.3f}"
+    rows = [_row(STABILITY_LABELS[k], f"{s[k]['k']:,} / {s[k]['n']:,}", _f(s[k]["pct"], 1), f"{_f(s[k]['lo'], 1)}–{_f(s[k]['hi'], 1)}") for k in STABILITY_LABELS]
+    return [f"Stability of {s['n']:,} crystals drawn with seed {c['seed']}, relaxed with {h['mlip']} (FIRE, cell and positions, fmax {c['fmax']} eV/Å, "
+            f"≤ {c['steps']} steps); E_hull against the `{h['kind']}` hull ({h['phases']:,} known phases); novelty against "
+            f"{s['novelty_reference']['set']}; statuses {s['statuses']}:", "", *_table(["", "k / n", "%", "95 % interval"], rows), "",
+            f"RMSD generated → relaxed (matched crystals): mean {q(s['rmsd_angstrom']['mean'])} Å, median {q(s['rmsd_angstrom']['median'])} Å "
+            f"(pymatgen normalised: mean {q(s['rmsd']['mean'])}); E_hull of converged crystals: median {q(s['e_hull']['median'])} eV/atom; "
+            f"relaxation time: mean {q(s['relax_seconds']['mean'])} s per crystal."]
+
 # %% ../nbs/05_metrics.ipynb #e65a54d5
 def format_markdown(r: dict) -> str:
     "The whole result as Markdown: main table, matching presets, symmetry, composition classes, notes."
@@ -639,7 +801,7 @@ def format_markdown(r: dict) -> str:
     if info.get("kind") == "run" and info.get("run_n") and info["run_rows"] < info["run_n"]:
         note += f" **Incomplete run: {info['run_rows']:,} of {info['run_n']:,} crystals generated so far.**"
     return "\n".join([head, "", comparison_markdown([r]), "", *_matching_lines(r), "",
-                      *_symmetry_lines(r), "", *_class_lines(r), "", note])
+                      *_symmetry_lines(r), "", *_class_lines(r), "", *(_stability_lines(r) + [""] if r.get("stability") else []), note])
 
 # %% ../nbs/05_metrics.ipynb #d02eebf1
 def new_eval_dir(source: str, root=None) -> Path:
@@ -676,6 +838,11 @@ def add_evaluate_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParse
     p.add_argument("--n-emd", type=count(), default=d.n_emd, help="valid crystals drawn for the EMDs (CDVAE: 1000)")
     p.add_argument("--seed", type=count(0), default=d.seed, help="seed of that draw")
     p.add_argument("--no-coverage", dest="coverage", action="store_false", help="skip fingerprints and COV (minutes instead of ~0.3 s per crystal and core)")
+    p.add_argument("--stability", type=count(0), default=d.stability, metavar="N", help="relax N crystals (seeded draw over all evaluated) with CHGNet: converged, E_hull, stable, metastable, S.U.N., MSUN, RMSD, space group kept (about 10-100 s per crystal and core)")
+    p.add_argument("--stability-seed", type=count(0), default=d.stability_seed, help="seed of that draw")
+    p.add_argument("--fmax", type=real(0, open_lo=True), default=d.fmax, help="relaxation converged below this force, eV/Å")
+    p.add_argument("--relax-steps", type=count(), default=d.relax_steps, help="FIRE step limit of a relaxation")
+    p.add_argument("--hull", choices=["chgnet", "chgnet+mp", "mp"], default=d.hull, help="known phases of the stability hull: static CHGNet energies of MP-20 (chgnet), those plus MP DFT values where CHGNet has none (chgnet+mp), MP DFT only (mp)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     return p
 
@@ -693,7 +860,8 @@ def run_evaluate(args: argparse.Namespace) -> list[dict]:
     if len(args.source) == 1: first_run = ""                                   # one source: evaluate() asks that run itself (the config stays path-free)
     for s in args.source: load_crystal_set(s, 1, training_of=first_run or (s if _is_run(s) else None))
     cfg = EvalConfig(reference=args.reference, novelty_reference=args.novelty_reference, training=first_run, n=args.n, workers=args.workers,
-                     matchers=tuple(args.matchers), n_emd=args.n_emd, seed=args.seed, coverage=args.coverage)
+                     matchers=tuple(args.matchers), n_emd=args.n_emd, seed=args.seed, coverage=args.coverage,
+                     stability=args.stability, stability_seed=args.stability_seed, fmax=args.fmax, relax_steps=args.relax_steps, hull=args.hull)
     many = len(args.source) > 1
     outs = [Path(args.out) / f"{k}-{Path(s).name}" if many else Path(args.out) for k, s in enumerate(args.source)] if args.out else [None] * len(args.source)
     res = [_evaluate_one(s, cfg, o, args.quiet) for s, o in zip(args.source, outs)]

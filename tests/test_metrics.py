@@ -16,11 +16,11 @@ def run(tmp_path_factory) -> Path:
     "12 crystals of the shipped model in 3 parts (fast deterministic sampler)."
     return generate(N, tmp_path_factory.mktemp("gen") / "run", FAST, seed=1, chunk_size=CHUNK, device="cpu", progress=False)
 
-def _evaluate(source: Path, out: Path) -> subprocess.Popen:
+def _evaluate(source: Path, out: Path, extra: tuple = (), stdout=subprocess.DEVNULL) -> subprocess.Popen:
     code = ("import torch; torch.set_num_threads(1)\nimport argparse\n"
             "from diffcrysgen.metrics import add_evaluate_arguments, run_evaluate\n"
-            f"run_evaluate(add_evaluate_arguments(argparse.ArgumentParser()).parse_args([{str(source)!r}, '--out', {str(out)!r}, '--workers', '1', '--quiet']))\n")
-    return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            f"run_evaluate(add_evaluate_arguments(argparse.ArgumentParser()).parse_args([{str(source)!r}, '--out', {str(out)!r}, '--workers', '1', '--quiet', *{list(extra)!r}]))\n")
+    return subprocess.Popen([sys.executable, "-c", code], stdout=stdout, stderr=subprocess.PIPE, text=stdout is not subprocess.DEVNULL)
 
 def _result(out: Path) -> dict:
     r = json.loads((out / "evaluation.json").read_text()); r.pop("seconds"); r.pop("source"); r["info"].pop("source"); return r
@@ -41,6 +41,28 @@ def test_sigkill_while_fingerprinting_then_resume(tmp_path, run):
     assert _result(tmp_path / "ev-resumed") == _result(tmp_path / "ev-fresh")
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "ev-resumed" / "crystals.parquet"), pd.read_parquet(tmp_path / "ev-fresh" / "crystals.parquet"))
     assert sorted(p.name for p in (run / "fingerprints").glob("*")) == [f"part-{k:05d}.parquet" for k in range(N // CHUNK)]   # no temporaries left
+
+STAB = ("--stability", "8", "--relax-steps", "30", "--no-coverage", "--matchers", "mattergen")   # 2 parts of 4 crystals
+
+def test_stability_sigkill_then_resume(tmp_path, run):
+    "`evaluate --stability 8`, killed after its first relaxed part, resumes from the cache and reports every share with its interval."
+    proc = _evaluate(run, tmp_path / "ev-killed", STAB); t0 = time.time()
+    while not list(run.glob("stability/*/part-00000.parquet")):
+        assert proc.poll() is None, f"evaluation ended early: {proc.stderr.read().decode()[-2000:]}"
+        assert time.time() - t0 < 600, "no stability part in 600 s"
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL); proc.wait()
+    [cache] = list(run.glob("stability/*")); first = cache / "part-00000.parquet"; mtime = first.stat().st_mtime_ns
+    assert not (cache / "part-00001.parquet").exists() and not (tmp_path / "ev-killed" / "evaluation.json").exists()
+    p = _evaluate(run, tmp_path / "ev-resumed", STAB, stdout=subprocess.PIPE); out, err = p.communicate(); assert p.returncode == 0, err[-2000:]
+    assert first.stat().st_mtime_ns == mtime and sorted(q.name for q in cache.iterdir()) == ["part-00000.parquet", "part-00001.parquet"]
+    s = json.loads((tmp_path / "ev-resumed" / "evaluation.json").read_text())["stability"]
+    assert s["n"] == 8 and s["config"]["steps"] == 30
+    for k in ("converged", "stable", "metastable", "sun", "msun", "spacegroup_kept"):
+        assert s[k]["n"] > 0 and (s[k]["lo"] is None or s[k]["lo"] <= s[k]["pct"] <= s[k]["hi"]), (k, s[k])
+    for label in ("| stable (E_hull ≤ 0) |", "| metastable (E_hull ≤ 0.1 eV/atom) |", "| S.U.N. |", "| MSUN |", "| space group kept (of relaxed) |", "RMSD generated → relaxed", "95 % interval"):
+        assert label in out, label
+    k = pd.read_parquet(tmp_path / "ev-resumed" / "crystals.parquet"); assert int(k.stability_status.notna().sum()) == 8
 
 def test_console_command(run):
     from diffcrysgen.cli import COMMANDS
