@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 TORCH := torch==2.13.0
 
-.PHONY: install demo test export clean-nbs figures bench-conditioning bench-sample bench-train properties mp20-table probe recipes recipes-table
+.PHONY: install demo test export clean-nbs figures bench-conditioning bench-sample bench-train properties mp20-table probe recipes recipes-table stability
 
 $(STAMP): setup.py settings.ini
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -84,3 +84,11 @@ recipes: install
 	$(PY) bench/recipes.py $(RECIPES) --jobs 2
 recipes-table: install
 	$(PY) bench/recipes.py --table
+
+## Issue #15's stability table: CHGNet relaxation of STAB_N crystals drawn from 1,000 of the shipped model (`sample --fast`,
+## seed 0, into gen/stability-1k) and of STAB_TEST_N MP-20 test crystals (the sanity check): converged, E_hull, stable,
+## metastable, S.U.N., MSUN, RMSD, symmetry kept, with 95 % intervals. Resumes from its per-part cache when interrupted.
+STAB_N ?= 100
+STAB_TEST_N ?= 50
+stability: install
+	$(PY) bench/stability.py --n $(STAB_N) --n-test $(STAB_TEST_N)

@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa, pyarrow.parquet as pq
 import smact, spglib
-from smact.screening import eneg_states_test
 from scipy.spatial.distance import cdist
 from scipy.stats import wasserstein_distance
 from tqdm.auto import tqdm
@@ -21,7 +20,7 @@ from pymatgen.core import Composition, Element, Lattice, Structure
 from pymatgen.analysis.structure_matcher import StructureMatcher
 from .data import data_dir, kit_splits, known_formulas, load_mp20, table_arrays, checkpoint_split, checkpoint_training_table
 from .denoiser import read_checkpoint
-from .analysis import AMU_PER_A3_IN_G_CM3, ATOMIC_MASSES, CRYSTAL_SYSTEMS, crystal_systems, generated_arrays, spacegroups as spglib_spacegroups
+from .analysis import AMU_PER_A3_IN_G_CM3, ATOMIC_MASSES, CRYSTAL_SYSTEMS, composition_valid, crystal_systems, generated_arrays, spacegroups as spglib_spacegroups
 from .hull import RelaxConfig, RelaxationError, chgnet_calculator, formation_energy, input_problem, mu_of, relax, validation_hull
 from .runs import (checked, clear_temporaries, count, dask_client, new_folder, real, new_run_dir, part_paths, read_generated, read_manifest,
                               sha256_file, write_parquet_atomic, write_text_atomic)
@@ -639,7 +638,7 @@ def _stats(x: np.ndarray) -> dict:
 
 # %% ../nbs/05_metrics.ipynb #a87214c1
 def stability_metrics(rows: pd.DataFrame, nov: CrystalSet, cfg: StabilityConfig, workers: int = 2, progress: bool = False) -> tuple[dict, pd.DataFrame]:
-    "Converged, stable, metastable, unique, novel, S.U.N., MSUN, RMSD and symmetry kept over the N sample rows (shares with denominators and 95 % intervals); rows with the verdicts."
+    "Converged, stable, metastable, unique, novel, S.U.N., MSUN (also among SMACT-valid compositions), RMSD and symmetry kept over the N sample rows (shares with denominators and 95 % intervals); rows with the verdicts."
     t = rows.reset_index(drop=True); n = len(t); ran = t.status.isin(RELAXED).to_numpy(); conv = t.converged.to_numpy(bool)
     e = t.e_hull.to_numpy(float); stable, meta = conv & (e <= STABLE_EHULL), conv & (e <= METASTABLE_EHULL)
     ri = np.flatnonzero(ran); F = t.formula.to_numpy(object)[ri]; tol = MATCHERS["mattergen"]; lab, nv = np.arange(n), np.zeros(n, bool)
@@ -648,14 +647,15 @@ def stability_metrics(rows: pd.DataFrame, nov: CrystalSet, cfg: StabilityConfig,
         R = [nov.structure(i) if need[i] else None for i in range(len(nov))]
         nv[ri] = novel_mask(S, F, R, RF, tol, workers, progress); lab[ri] = ri[unique_classes(S, F, tol, workers, progress)]
     uniq = first_of_class(ran, lab); sun, msun = first_of_class(stable & nv, lab), first_of_class(meta & nv, lab)
+    chem = composition_valid(t.formula); sun_c, msun_c = first_of_class(stable & nv & chem, lab), first_of_class(meta & nv & chem, lab)
     sg0, sg1, m = t.spacegroup_before.to_numpy(int), t.spacegroup_after.to_numpy(int), t.matched.to_numpy(bool)
     out = dict(n=n, statuses=t.status.value_counts().to_dict(), converged=share(conv), relaxed=share(ran), stable=share(stable),
-               metastable=share(meta), unique=share(uniq), novel=share(nv, ran), sun=share(sun), msun=share(msun), matched=share(m, ran),
+               metastable=share(meta), unique=share(uniq), novel=share(nv, ran), sun=share(sun), msun=share(msun), sun_smact=share(sun_c), msun_smact=share(msun_c), matched=share(m, ran),
                rmsd_angstrom=_stats(t.rmsd_angstrom.to_numpy(float)[m]), rmsd=_stats(t.rmsd.to_numpy(float)[m]), e_hull=_stats(e[conv]),
                p1_before=share(sg0 == 1, sg0 > 0), p1_after=share(sg1 == 1, ran), spacegroup_kept=share(sg0 == sg1, ran),
                relax_seconds=_stats(t.seconds.to_numpy(float)), novelty_reference=dict(set=nov.name, n=len(nov)), matcher=tol,
                hull=dict(kind=cfg.hull, mlip=f"CHGNet {cfg.model}", phases=validation_hull(cfg.hull, cfg.model).n_entries))
-    return out, t.assign(stable=stable, metastable=meta, unique=uniq, novel=nv, sun=sun, msun=msun)
+    return out, t.assign(stable=stable, metastable=meta, unique=uniq, novel=nv, sun=sun, msun=msun, smact_valid=chem)
 
 # %% ../nbs/05_metrics.ipynb #9cbd524b
 def stability_config(cfg: EvalConfig) -> StabilityConfig:
@@ -775,7 +775,7 @@ def _class_lines(r: dict) -> list[str]:
 
 # %% ../nbs/05_metrics.ipynb #6d7b5541
 STABILITY_LABELS = dict(converged="relaxation converged", stable="stable (E_hull ≤ 0)", metastable="metastable (E_hull ≤ 0.1 eV/atom)",
-                        unique="unique (first of its class)", novel="novel (of relaxed)", sun="S.U.N.", msun="MSUN",
+                        unique="unique (first of its class)", novel="novel (of relaxed)", sun="S.U.N.", msun="MSUN", sun_smact="S.U.N. and SMACT-valid", msun_smact="MSUN and SMACT-valid",
                         matched="generated matches relaxed (of relaxed)", p1_before="P1 before (of those with a structure)",
                         p1_after="P1 after (of relaxed)", spacegroup_kept="space group kept (of relaxed)")
 
