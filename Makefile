@@ -88,7 +88,7 @@ recipes-table: install
 ## Issue #15's stability table: CHGNet relaxation of STAB_N crystals drawn from 1,000 of the shipped model (`sample --fast`,
 ## seed 0, into gen/stability-1k) and of STAB_TEST_N MP-20 test crystals (the sanity check): converged, E_hull, stable,
 ## metastable, S.U.N., MSUN, RMSD, symmetry kept, with 95 % intervals. Resumes from its per-part cache when interrupted.
-STAB_N ?= 100
+STAB_N ?= 200
 STAB_TEST_N ?= 50
 stability: install
 	$(PY) bench/stability.py --n $(STAB_N) --n-test $(STAB_TEST_N)

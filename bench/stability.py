@@ -42,7 +42,7 @@ def table(results: list[tuple[str, dict]]) -> str:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--run", type=Path, default=ROOT / "gen" / "stability-1k", help="generated run (made with sample --fast --n 1000 --seed 0 if missing)")
-    p.add_argument("--n", type=int, default=100, help="generated crystals relaxed")
+    p.add_argument("--n", type=int, default=200, help="generated crystals relaxed")
     p.add_argument("--n-test", type=int, default=50, help="MP-20 test crystals relaxed (drawn from the first 1,000)")
     p.add_argument("--workers", type=int, default=1, help="Dask workers (1: serial, one CHGNet thread)")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / f"stability-{time.strftime('%Y%m%d-%H%M%S')}")

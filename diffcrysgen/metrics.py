@@ -546,8 +546,8 @@ def share(mask, among=None) -> dict:
 
 # %% ../nbs/05_metrics.ipynb #b222b593
 def stability_rows(n_total: int, cfg: StabilityConfig) -> np.ndarray:
-    "Sorted row numbers of the seeded uniform draw of `cfg.n` crystals out of `n_total` (all of them when n ≥ n_total)."
-    return np.sort(np.random.default_rng(cfg.seed).choice(n_total, min(cfg.n, n_total), replace=False))
+    "Row numbers of the seeded uniform draw of `cfg.n` of `n_total` crystals, in draw order: a larger n extends a smaller one (all rows when n ≥ n_total)."
+    return np.random.default_rng(cfg.seed).permutation(n_total)[:cfg.n]
 
 _NAN = float("nan")
 STAB_ROW = dict(row=0, id="", formula="", status="", error="", converged=False, n_steps=0, seconds=_NAN, spacegroup_before=0,
@@ -593,19 +593,20 @@ def _part_task(items: list[tuple], cfg: StabilityConfig, path: str) -> int:
     import torch; torch.set_num_threads(1)
     write_parquet_atomic(relax_part(items, cfg), path); return len(items)
 
-def stability_dir(cs: CrystalSet, cfg: StabilityConfig, ids) -> Path:
-    "Cache folder of one stability sample: `<run>/stability/<key>/`, or `evaluations/<split>/stability/<key>/` for a split."
-    spec = dict(config={k: v for k, v in asdict(cfg).items() if k != "part_size"}, ids=[str(i) for i in ids])
+def stability_dir(cs: CrystalSet, cfg: StabilityConfig) -> Path:
+    "Cache folder of a set's stability draws with these settings (any n): `<run>/stability/seed<S>-<key>/`, `evaluations/<split>/stability/…` for a split."
+    spec = dict(config={k: v for k, v in asdict(cfg).items() if k != "n"}, ids=hashlib.sha256("\n".join(map(str, cs.ids)).encode()).hexdigest())
     key = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
     base = Path(cs.name) if cs.info.get("kind") == "run" else data_dir().parent / "evaluations" / cs.name
-    return base / "stability" / f"n{cfg.n}-seed{cfg.seed}-{key}"
+    return base / "stability" / f"seed{cfg.seed}-{key}"
 
 # %% ../nbs/05_metrics.ipynb #d0065b03
 def relax_sample(cs: CrystalSet, cfg: StabilityConfig, workers: int = 0, progress: bool = True, folder=None) -> pd.DataFrame:
-    "Relax the seeded sample of `cs` part by part into its cache folder (finished parts are kept, so a killed run resumes); rows in draw order."
-    rows = stability_rows(len(cs), cfg); out = Path(folder) if folder else stability_dir(cs, cfg, cs.ids[rows])
+    "Relax the seeded sample of `cs` part by part into its cache folder (finished parts are kept: a killed run resumes, a larger n extends); rows in draw order."
+    rows = stability_rows(len(cs), cfg); out = Path(folder) if folder else stability_dir(cs, cfg)
     out.mkdir(parents=True, exist_ok=True); clear_temporaries(out)
-    parts = [rows[k:k + cfg.part_size] for k in range(0, len(rows), cfg.part_size)]; paths = [out / f"part-{k:05d}.parquet" for k in range(len(parts))]
+    parts = [rows[k:k + cfg.part_size] for k in range(0, len(rows), cfg.part_size)]
+    paths = [out / f"part-{k:05d}-{len(p)}.parquet" for k, p in enumerate(parts)]   # a short last part is redone when a larger n fills it
     items = lambda p: [(r, cs.ids[r], cs.structure(r), cs.error[r]) for r in p]
     todo = [k for k, p in enumerate(paths) if not p.exists()]
     bar = tqdm(total=len(rows), initial=len(rows) - sum(len(parts[k]) for k in todo), disable=not progress, desc="stability", unit="crystal")

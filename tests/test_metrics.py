@@ -47,15 +47,15 @@ STAB = ("--stability", "8", "--relax-steps", "30", "--no-coverage", "--matchers"
 def test_stability_sigkill_then_resume(tmp_path, run):
     "`evaluate --stability 8`, killed after its first relaxed part, resumes from the cache and reports every share with its interval."
     proc = _evaluate(run, tmp_path / "ev-killed", STAB); t0 = time.time()
-    while not list(run.glob("stability/*/part-00000.parquet")):
+    while not list(run.glob("stability/*/part-00000-4.parquet")):
         assert proc.poll() is None, f"evaluation ended early: {proc.stderr.read().decode()[-2000:]}"
         assert time.time() - t0 < 600, "no stability part in 600 s"
         time.sleep(0.01)
     os.kill(proc.pid, signal.SIGKILL); proc.wait()
-    [cache] = list(run.glob("stability/*")); first = cache / "part-00000.parquet"; mtime = first.stat().st_mtime_ns
-    assert not (cache / "part-00001.parquet").exists() and not (tmp_path / "ev-killed" / "evaluation.json").exists()
+    [cache] = list(run.glob("stability/*")); first = cache / "part-00000-4.parquet"; mtime = first.stat().st_mtime_ns
+    assert not (cache / "part-00001-4.parquet").exists() and not (tmp_path / "ev-killed" / "evaluation.json").exists()
     p = _evaluate(run, tmp_path / "ev-resumed", STAB, stdout=subprocess.PIPE); out, err = p.communicate(); assert p.returncode == 0, err[-2000:]
-    assert first.stat().st_mtime_ns == mtime and sorted(q.name for q in cache.iterdir()) == ["part-00000.parquet", "part-00001.parquet"]
+    assert first.stat().st_mtime_ns == mtime and sorted(q.name for q in cache.iterdir()) == ["part-00000-4.parquet", "part-00001-4.parquet"]
     s = json.loads((tmp_path / "ev-resumed" / "evaluation.json").read_text())["stability"]
     assert s["n"] == 8 and s["config"]["steps"] == 30
     for k in ("converged", "stable", "metastable", "sun", "msun", "spacegroup_kept"):
