@@ -10,13 +10,14 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .ircr import IRCRScaler, N_GEN, N_COMP, ROW_C
+from .ircr import IRCRScaler, N_GEN, N_COMP, ROW_C, ROW_O
 
 # %% auto #0
-__all__ = ['SPECIAL_ANGLES', 'FRAC_GRID', 'N_SYM', 'GATE_BIAS', 'N_GATES', 'CKPT_FORMAT', 'COND_KEYS', 'pick_device',
-           'append_dims', 'NoiseEmbedding', 'WSConv1d', 'ResBlock', 'SelfAttention1d', 'ConditionEmbedding',
-           'symmetry_features', 'snap', 'UNetConfig', 'SymHead', 'UNet1d', 'edm_scalings', 'EDMPrecond',
-           'EDMLossConfig', 'edm_loss', 'build_denoiser', 'model_args_of', 'read_checkpoint', 'load_denoiser']
+__all__ = ['SPECIAL_ANGLES', 'FRAC_GRID', 'N_SYM', 'PAIR_RELATIONS', 'N_PAIR', 'GATE_BIAS', 'N_GATES', 'N_PAIR_GATES',
+           'CKPT_FORMAT', 'COND_KEYS', 'pick_device', 'append_dims', 'NoiseEmbedding', 'WSConv1d', 'ResBlock',
+           'SelfAttention1d', 'ConditionEmbedding', 'pair_residuals', 'symmetry_features', 'snap', 'UNetConfig',
+           'SymHead', 'UNet1d', 'edm_scalings', 'EDMPrecond', 'EDMLossConfig', 'edm_loss', 'build_denoiser',
+           'model_args_of', 'read_checkpoint', 'load_denoiser', 'add_pair_channels']
 
 # %% ../nbs/02_denoiser.ipynb #f23cb96c
 def pick_device(device: str = "auto") -> torch.device:
@@ -87,13 +88,27 @@ class ConditionEmbedding(nn.Module):
 # %% ../nbs/02_denoiser.ipynb #38e2db70
 SPECIAL_ANGLES = (60.0, 90.0, 120.0)   # °
 FRAC_GRID = 24                         # special fractional coordinates: multiples of 1/24 (½, ¼, ⅓, ⅙, ⅛, …)
-N_SYM = 12                             # feature channels
+N_SYM = 12                             # feature channels (per row)
 
 def _soft(t: torch.Tensor, cap: float = 4.0) -> torch.Tensor: return t / torch.sqrt(1 + (t / cap) ** 2)
 def _wrap(d: torch.Tensor) -> torch.Tensor: return d - d.round()             # periodic difference of fractions
 
-def symmetry_features(x: torch.Tensor, sigma: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> torch.Tensor:
-    "(B, 12, 136) equality/special-value evidence of scaled IRCR x (B, 3, 136) at noise σ (B, 1, 1), in noise units."
+PAIR_RELATIONS = ((1, 0.0), (1, 0.5), (-1, 0.5), (-1, 0.0))   # x_i ± x_j ≡ t: inversion, 2-fold axes; screws, glides, centring; shared coordinates
+N_PAIR = 3 * len(PAIR_RELATIONS)                              # site-pair channels (relation × column)
+
+def pair_residuals(u: torch.Tensor) -> torch.Tensor:
+    "(B, 4, 3, 20) signed residual x_i ± x_j − t (wrapped) per relation, column and site, to its nearest same-element partner j ≠ i (inf: none)."
+    X, O = u[..., ROW_C], u[..., ROW_O]                                          # physical coordinates and occupancies (B, 3, 20)
+    occ, el = O.amax(1) > 0.5, O.argmax(1)                                       # (B, 20) site present, its element column
+    ok = occ[:, :, None] & occ[:, None, :] & (el[:, :, None] == el[:, None, :]) & ~torch.eye(X.shape[2], dtype=torch.bool, device=u.device)
+    out = []
+    for sgn, t in PAIR_RELATIONS:
+        v = torch.where(ok[:, None], _wrap(X[..., :, None] + sgn * X[..., None, :] - t), torch.inf)   # (B, 3, 20 i, 20 j)
+        out.append(v.gather(-1, v.abs().argmin(-1, keepdim=True))[..., 0])
+    return torch.stack(out, 1)
+
+def symmetry_features(x: torch.Tensor, sigma: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor, pairs: bool = False) -> torch.Tensor:
+    "(B, 12 [+ 12], 136) equality/special-value [and site-pair] evidence of scaled IRCR x (B, 3, 136) at noise σ (B, 1, 1), in noise units."
     span = (hi - lo).to(x); u = lo.to(x) + (x + 1) / 2 * span                   # Å, °, fractions (feature_range −1…1)
     s = sigma * span / 2; L, C, A = slice(94, 116), ROW_C, slice(95, 96)        # physical noise std per row (B, 1, 136)
     f = x.new_zeros(x.shape[0], N_SYM, x.shape[2])
@@ -105,15 +120,19 @@ def symmetry_features(x: torch.Tensor, sigma: torch.Tensor, lo: torch.Tensor, hi
     f[:, 6:9, C] = _soft(_wrap(u[..., C] * FRAC_GRID) / FRAC_GRID / s[..., C])
     n = _wrap(u[..., 96:115] - u[..., 97:116])                                   # next site's coordinate
     f[:, 9:12, 96:115] = _soft(n / torch.sqrt(s[..., 96:115] ** 2 + s[..., 97:116] ** 2))
-    return f
+    if not pairs: return f
+    r = pair_residuals(u).flatten(1, 2)                                          # (B, 12, 20): relation × column
+    t = torch.where(torch.isfinite(r), r / (s[..., C] * 2 ** 0.5), 1e3)   # no partner: saturated
+    return torch.cat([f, torch.cat([f.new_zeros(*r.shape[:2], 96), _soft(t), f.new_zeros(*r.shape[:2], 20)], 2)], 1)
 
 # %% ../nbs/02_denoiser.ipynb #563257a2
 GATE_BIAS = -4.0   # initial snap-gate logit: sigmoid(-4) ≈ 0.02
 N_GATES = 6        # per row: the three pairs (a=b, b=c, c=a), then a special value per column
+N_PAIR_GATES = 3   # with site pairs: per column, the best pair relation of each site
 
 # %% ../nbs/02_denoiser.ipynb #8d7eb6cb
 def snap(D: torch.Tensor, g: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> torch.Tensor:
-    "Scaled IRCR D (B, 3, 136) with gated exact snaps: pairs of a row to their mean (gates g[:, 0:3]), angles and coordinates to special values (g[:, 3:6])."
+    "Scaled IRCR D (B, 3, 136) with gated exact snaps: pairs of a row to their mean (gates g[:, 0:3]), angles and coordinates to special values (g[:, 3:6]) [, coordinates halfway to their best site-pair relation (g[:, 6:9])]."
     span = (hi - lo).to(D) / 2; L = slice(94, 116); cols = list(D.unbind(1))
     for k in range(3):                                                      # a=b, b=c, c=a (coordinates: periodic)
         i, j = k, (k + 1) % 3; d = cols[i] - cols[j]
@@ -124,7 +143,11 @@ def snap(D: torch.Tensor, g: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -
     ang = u[..., 95:96]; dA = torch.stack([ang - v for v in SPECIAL_ANGLES]); dA = dA.gather(0, dA.abs().argmin(0, keepdim=True))[0]
     dC = _wrap(u[..., ROW_C] * FRAC_GRID) / FRAC_GRID
     corr = torch.cat([torch.zeros_like(u[..., :95]), dA, dC, torch.zeros_like(u[..., 116:])], 2) / span[None, None]
-    return torch.stack(cols, 1) - g[:, 3:6] * corr
+    out = torch.stack(cols, 1) - g[:, 3:6] * corr
+    if g.shape[1] == N_GATES: return out
+    r = pair_residuals(u); best = r.gather(1, r.abs().argmin(1, keepdim=True))[:, 0]       # (B, 3, 20) smallest over relations
+    pc = torch.zeros_like(u); pc[..., ROW_C] = torch.where(torch.isfinite(best), best, 0.0) / 2 / span[None, None, ROW_C]
+    return out - g[:, 6:9] * pc
 
 # %% ../nbs/02_denoiser.ipynb #96c40806
 @dataclass
@@ -141,13 +164,14 @@ class UNetConfig:
     cond_dim: int = 0                  # scalar conditions (properties) the network can take; 0: unconditional
     sym_features: bool = False         # feed the symmetry features (needs the scaler's row bounds) and add their output head
     sym_gates: bool = False            # the head also gates exact snaps of pairs and special values (needs sym_features)
+    sym_pairs: bool = False            # also site-pair relations (x_i ± x_j ≡ 0, ½ with a same-element site) as features [and snaps]
 
 # %% ../nbs/02_denoiser.ipynb #bc0eb774
 class SymHead(nn.Module):
     "Per-row MLP from the symmetry features (and the U-Net's last features) to an additive output (and snap-gate logits); starts at zero."
-    def __init__(self, c: int, emb_dim: int, out: int, hidden: int = 64, gates: int = 0):
+    def __init__(self, c: int, emb_dim: int, out: int, hidden: int = 64, gates: int = 0, n_feats: int = N_SYM):
         super().__init__(); self.out = out
-        self.c1, self.emb, self.c2 = nn.Conv1d(N_SYM + c, hidden, 3, padding=1), nn.Linear(emb_dim, hidden), nn.Conv1d(hidden, hidden, 1)
+        self.c1, self.emb, self.c2 = nn.Conv1d(n_feats + c, hidden, 3, padding=1), nn.Linear(emb_dim, hidden), nn.Conv1d(hidden, hidden, 1)
         self.c3 = nn.Conv1d(hidden, out + gates, 3, padding=1); nn.init.zeros_(self.c3.weight); nn.init.zeros_(self.c3.bias)
         if gates: nn.init.constant_(self.c3.bias[out:], GATE_BIAS)               # snaps start (almost) off
 
@@ -162,9 +186,9 @@ class UNet1d(nn.Module):
         super().__init__(); self.cfg = cfg; ch, E, G = list(cfg.channels), cfg.emb_dim, cfg.groups
         self.embed = NoiseEmbedding(E)
         if cfg.cond_dim: self.cond_embed = ConditionEmbedding(cfg.cond_dim, E)
-        self.inp = nn.Conv1d(cfg.in_channels + N_SYM * cfg.sym_features, ch[0], 3, padding=1)
-        if cfg.sym_gates and not cfg.sym_features: raise ValueError("sym_gates needs sym_features")
-        if cfg.sym_features: self.sym_head = SymHead(ch[0], E, cfg.in_channels, gates=N_GATES * cfg.sym_gates)
+        if (cfg.sym_gates or cfg.sym_pairs) and not cfg.sym_features: raise ValueError("sym_gates and sym_pairs need sym_features")
+        nf = (N_SYM + N_PAIR * cfg.sym_pairs) * cfg.sym_features; self.inp = nn.Conv1d(cfg.in_channels + nf, ch[0], 3, padding=1)
+        if cfg.sym_features: self.sym_head = SymHead(ch[0], E, cfg.in_channels, gates=(N_GATES + N_PAIR_GATES * cfg.sym_pairs) * cfg.sym_gates, n_feats=nf)
         self.enc, self.down, self.up, self.dec = nn.ModuleList(), nn.ModuleList(), nn.ModuleList(), nn.ModuleList()
         c = ch[0]
         for i, w in enumerate(ch):
@@ -179,7 +203,7 @@ class UNet1d(nn.Module):
 # %% ../nbs/02_denoiser.ipynb #a04563cb
 def _unet_forward(self: UNet1d, x: torch.Tensor, c_noise: torch.Tensor, cond: torch.Tensor | None = None,
                   feats: torch.Tensor | None = None) -> torch.Tensor:
-    "F(x, c_noise[, cond, feats]): (B, 3, 136) → (B, 3, 136); cond (B, cond_dim) normalised, NaN = not given; feats (B, 12, 136) symmetry features."
+    "F(x, c_noise[, cond, feats]): (B, 3, 136) → (B, 3, 136); cond (B, cond_dim) normalised, NaN = not given; feats (B, 12 [+ 12], 136) symmetry features."
     if self.cfg.sym_features and feats is None: raise ValueError("this network takes symmetry features; call it through EDMPrecond")
     emb, h, skips = self.embed(c_noise), self.inp(torch.cat([x, feats], 1) if self.cfg.sym_features else x), []
     if self.cfg.cond_dim: emb = emb + self.cond_embed(cond if cond is not None else x.new_full((len(x), self.cfg.cond_dim), float("nan")))
@@ -193,7 +217,7 @@ def _unet_forward(self: UNet1d, x: torch.Tensor, c_noise: torch.Tensor, cond: to
         for blk in blocks: h = blk(h, emb)
     out = self.out(h)
     if not self.cfg.sym_features: return out
-    s = self.sym_head(feats, h, emb)                                        # (B, 3 [+ 6 gate logits], 136)
+    s = self.sym_head(feats, h, emb)                                        # (B, 3 [+ 6 (+ 3) gate logits], 136)
     return torch.cat([out + s[:, :out.shape[1]], s[:, out.shape[1]:]], 1) if self.cfg.sym_gates else out + s
 
 UNet1d.forward = _unet_forward
@@ -231,7 +255,7 @@ class EDMPrecond(nn.Module):
         c_skip, c_out, c_in, c_noise = edm_scalings(sigma, self.sigma_data)
         if cond is not None and self.cond_names: cond = ((cond.to(self.cond_mean) - self.cond_mean) / self.cond_std).to(x.dtype)
         if not hasattr(self, "ircr_lo"): return c_skip * x + c_out * self.model(c_in * x, c_noise.flatten(), cond)
-        feats = symmetry_features(x.float(), sigma.float(), self.ircr_lo.float(), self.ircr_hi.float()).to(x.dtype)
+        feats = symmetry_features(x.float(), sigma.float(), self.ircr_lo.float(), self.ircr_hi.float(), self.model.cfg.sym_pairs).to(x.dtype)
         out = self.model(c_in * x, c_noise.flatten(), cond, feats)
         if not self.model.cfg.sym_gates: return c_skip * x + c_out * out
         D = c_skip * x + c_out * out[:, :x.shape[1]]
@@ -290,3 +314,14 @@ def load_denoiser(path, use_ema: bool = True, device: str = "auto") -> tuple[EDM
     try: net.load_state_dict(ck[key])
     except RuntimeError as e: raise ValueError(f"{path}: weights do not fit its model_args ({str(e).splitlines()[0][:120]})") from None
     return net.eval().requires_grad_(False), IRCRScaler.from_dict(ck["scaler"]), ck
+
+# %% ../nbs/02_denoiser.ipynb #6b7ebb1e
+def add_pair_channels(w: dict) -> dict:
+    "A state dict of a `sym_features` denoiser widened for `sym_pairs`: new feature inputs and pair-gate outputs start at zero (gates almost off)."
+    w = dict(w); key = lambda k: next((p + k for p in ("model.", "") if p + k in w), None)
+    k = key("inp.weight"); w[k] = torch.cat([w[k], w[k].new_zeros(w[k].shape[0], N_PAIR, w[k].shape[2])], 1)   # input: IRCR, features, then pair features
+    k = key("sym_head.c1.weight"); w[k] = torch.cat([w[k][:, :N_SYM], w[k].new_zeros(w[k].shape[0], N_PAIR, w[k].shape[2]), w[k][:, N_SYM:]], 1)
+    k, b = key("sym_head.c3.weight"), key("sym_head.c3.bias")
+    if w[k].shape[0] == N_COMP + N_GATES:                                      # gated: three pair gates, logits at GATE_BIAS
+        w[k] = torch.cat([w[k], w[k].new_zeros(N_PAIR_GATES, *w[k].shape[1:])]); w[b] = torch.cat([w[b], w[b].new_full((N_PAIR_GATES,), GATE_BIAS)])
+    return w
