@@ -16,8 +16,9 @@ from .ircr import N_ELEM, _segments, structures_from_arrays
 
 # %% auto #0
 __all__ = ['CRYSTAL_SYSTEMS', 'AMU_PER_A3_IN_G_CM3', 'ATOMIC_MASSES', 'cells_from_parameters', 'plane_spacings',
-           'distance_matrices', 'min_distances', 'crystal_systems', 'spacegroups', 'AnalysisConfig', 'analyse',
-           'generated_arrays', 'generated_structures', 'cdvae_pauling_test', 'smact_validity', 'composition_valid']
+           'distance_matrices', 'min_distances', 'crystal_systems', 'spacegroups', 'symmetry', 'AnalysisConfig',
+           'analyse', 'generated_arrays', 'generated_structures', 'cdvae_pauling_test', 'smact_validity',
+           'composition_valid']
 
 # %% ../nbs/01a_analysis.ipynb #bcfc1f35
 def cells_from_parameters(abc: np.ndarray,     # (N, 3) a, b, c in Å
@@ -102,6 +103,12 @@ def spacegroups(num_atoms, atomic_numbers, frac_coords, cell, symprec: float = 0
             except spglib.SpglibError: ds = None            # newer spglib raises where older returned None
         if ds is not None: num[i], sym[i] = ds.number, ds.international
     return num, sym
+
+# %% ../nbs/01a_analysis.ipynb #3f6b7e62
+def symmetry(s: Structure, symprec: float = 0.1) -> tuple[int, str, str]:
+    "spglib space-group number (0 when none is found), its symbol and the crystal system of one pymatgen structure."
+    num, sym = spacegroups(np.array([len(s)]), np.array(s.atomic_numbers), s.frac_coords, s.lattice.matrix[None], symprec)
+    return int(num[0]), str(sym[0]), str(crystal_systems(num)[0])
 
 # %% ../nbs/01a_analysis.ipynb #0c1ca92a
 @dataclass

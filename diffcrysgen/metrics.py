@@ -20,7 +20,7 @@ from pymatgen.core import Composition, Element, Lattice, Structure
 from pymatgen.analysis.structure_matcher import StructureMatcher
 from .data import data_dir, kit_splits, known_formulas, load_mp20, table_arrays, checkpoint_split, checkpoint_training_table
 from .denoiser import read_checkpoint
-from .analysis import AMU_PER_A3_IN_G_CM3, ATOMIC_MASSES, CRYSTAL_SYSTEMS, composition_valid, crystal_systems, generated_arrays, spacegroups as spglib_spacegroups
+from .analysis import AMU_PER_A3_IN_G_CM3, ATOMIC_MASSES, CRYSTAL_SYSTEMS, composition_valid, crystal_systems, generated_arrays, symmetry
 from .hull import RelaxConfig, RelaxationError, chgnet_calculator, formation_energy, input_problem, mu_of, relax, validation_hull
 from .runs import (checked, clear_temporaries, count, dask_client, new_folder, real, new_run_dir, part_paths, read_generated, read_manifest,
                               sha256_file, write_parquet_atomic, write_text_atomic)
@@ -29,17 +29,18 @@ from .runs import (checked, clear_temporaries, count, dask_client, new_folder, r
 __all__ = ['SPLIT_SOURCES', 'LEGACY_SOURCES', 'N_CNN', 'N_MAGPIE', 'FP_SYMPREC', 'FP_COLUMNS', 'MATCHERS', 'PAPER_SYMMETRY',
            'TRANSITION_METALS', 'ANION_CLASSES', 'CLASSES', 'STABLE_EHULL', 'METASTABLE_EHULL', 'RMSD_MATCHER',
            'STAB_ROW', 'RELAXED', 'PROTOCOL', 'MAIN_COLUMNS', 'PUBLISHED_MP20', 'PUBLISHED_SOURCES', 'STABILITY_LABELS',
-           'CrystalSet', 'crystal_set_from_table', 'crystal_set_from_run', 'run_checkpoint', 'training_set',
-           'load_crystal_set', 'structure_validity', 'composition_validity', 'site_orbits', 'crystal_fingerprints',
-           'compute_fingerprints', 'reference_fingerprint_path', 'fingerprint_table', 'build_reference_fingerprints',
-           'shipped_fingerprints', 'set_fingerprints', 'magpie_scaler', 'scale_magpie', 'nearest_distances', 'coverage',
-           'densities', 'element_counts', 'predicted_hform', 'emd', 'unique_classes', 'novel_mask', 'symmetry_stats',
-           'total_variation', 'symmetry_comparison', 'composition_class', 'composition_classes', 'EvalConfig',
-           'formulas', 'validity_metrics', 'emd_metrics', 'novelty_metrics', 'StabilityConfig', 'relax_config',
-           'wilson', 'share', 'stability_rows', 'relaxation_rmsd', 'relax_crystal', 'relax_part', 'stability_dir',
-           'relax_sample', 'first_of_class', 'stability_metrics', 'stability_config', 'stability_columns',
-           'stability_section', 'evaluate', 'main_row', 'published_row', 'comparison_markdown', 'format_markdown',
-           'new_eval_dir', 'jsonable', 'write_evaluation', 'add_evaluate_arguments', 'run_evaluate']
+           'CrystalSet', 'crystal_set_from_table', 'crystal_set_from_generated', 'crystal_set_from_run',
+           'run_checkpoint', 'training_set', 'load_crystal_set', 'structure_validity', 'composition_validity',
+           'site_orbits', 'crystal_fingerprints', 'compute_fingerprints', 'reference_fingerprint_path',
+           'fingerprint_table', 'build_reference_fingerprints', 'shipped_fingerprints', 'set_fingerprints',
+           'magpie_scaler', 'scale_magpie', 'nearest_distances', 'coverage', 'densities', 'element_counts',
+           'predicted_hform', 'emd', 'unique_classes', 'novel_mask', 'symmetry_stats', 'total_variation',
+           'symmetry_comparison', 'composition_class', 'composition_classes', 'EvalConfig', 'formulas',
+           'validity_metrics', 'emd_metrics', 'novelty_metrics', 'StabilityConfig', 'relax_config', 'wilson', 'share',
+           'stability_rows', 'relaxation_rmsd', 'relax_crystal', 'relax_part', 'stability_dir', 'relax_sample',
+           'first_of_class', 'stability_metrics', 'stability_config', 'stability_columns', 'stability_section',
+           'evaluate', 'main_row', 'published_row', 'comparison_markdown', 'format_markdown', 'new_eval_dir',
+           'jsonable', 'write_evaluation', 'add_evaluate_arguments', 'run_evaluate']
 
 # %% ../nbs/05_metrics.ipynb #52cfbc21
 @dataclass
@@ -87,18 +88,20 @@ def crystal_set_from_table(df: pd.DataFrame, name: str) -> CrystalSet:
                       df.spacegroup.to_numpy(int), dict(kind="split", source=name))
 
 # %% ../nbs/05_metrics.ipynb #2d3edbfe
+def crystal_set_from_generated(df: pd.DataFrame, name: str, info: dict | None = None) -> CrystalSet:
+    "A set from a generated table (`sample.sample_table` rows), decode failures kept as crystals without a structure."
+    ok = (df.decode_error == "").to_numpy(); num, z, f, c = generated_arrays(df[ok]); N = len(df)
+    num_all = np.zeros(N, int); num_all[ok] = num; cell = np.full((N, 3, 3), np.nan); cell[ok] = c
+    err = np.where(ok, "", "decode error: " + df.decode_error.astype(str)).astype(object)
+    return CrystalSet(name, df["index"].to_numpy(np.int64), err, num_all, z, f, cell, df.spacegroup.fillna(0).to_numpy(int), info or dict(kind="table"))
+
 def crystal_set_from_run(run_dir, n: int | None = None) -> CrystalSet:
     "A set from a generated run folder: its first `n` crystals by index (all by default), decode failures kept."
     run_dir = Path(run_dir); df = read_generated(run_dir).sort_values("index", ignore_index=True)
-    df = df.iloc[:n] if n is not None else df
-    ok = (df.decode_error == "").to_numpy(); num, z, f, c = generated_arrays(df[ok]); N = len(df)
-    num_all = np.zeros(N, int); num_all[ok] = num; cell = np.full((N, 3, 3), np.nan); cell[ok] = c
-    spec = (read_manifest(run_dir) or {}).get("spec", {})
-    err = np.where(ok, "", "decode error: " + df.decode_error.astype(str)).astype(object)
+    df = df.iloc[:n] if n is not None else df; spec = (read_manifest(run_dir) or {}).get("spec", {})
     info = dict(kind="run", source=str(run_dir), run_id=spec.get("run_id", ""), run_n=spec.get("n"),
                 run_rows=int(len(read_generated(run_dir, columns=["index"]))), chunk_size=spec.get("chunk_size"))
-    return CrystalSet(str(run_dir), df["index"].to_numpy(np.int64), err, num_all, z, f, cell,
-                      df.spacegroup.fillna(0).to_numpy(int), info)
+    return crystal_set_from_generated(df, str(run_dir), info)
 
 # %% ../nbs/05_metrics.ipynb #15b717d8
 SPLIT_SOURCES = ("test", "val", "train", "train+extra", "train-kit", "val-kit", "test-kit", "training")
@@ -553,10 +556,6 @@ _NAN = float("nan")
 STAB_ROW = dict(row=0, id="", formula="", status="", error="", converged=False, n_steps=0, seconds=_NAN, spacegroup_before=0,
                 spacegroup_after=0, energy_per_atom=_NAN, hform=_NAN, e_hull=_NAN, matched=False, rmsd=_NAN, rmsd_angstrom=_NAN, relaxed="")
 
-def _spacegroup(s: Structure, symprec: float) -> int:
-    "spglib space-group number of one structure (0: none found)."
-    return int(spglib_spacegroups(np.array([len(s)]), np.array(s.atomic_numbers), s.frac_coords, s.lattice.matrix[None], symprec)[0][0])
-
 def relaxation_rmsd(before: Structure, after: Structure) -> tuple[bool, float, float]:
     "Whether generated and relaxed crystal match (`RMSD_MATCHER`, no rescaling), and their RMS displacement: pymatgen's normalised value and in Å."
     sm = StructureMatcher(**RMSD_MATCHER, primitive_cell=True, scale=False, attempt_supercell=False)
@@ -571,14 +570,14 @@ def relax_crystal(s: Structure | None, why: str, calc, cfg: StabilityConfig, mu:
     if s is None: return dict(STAB_ROW, status="no structure", error=why)
     row = dict(STAB_ROW, formula=s.composition.reduced_formula)
     if why := input_problem(s, relax_config(cfg)): return row | dict(status="input error", error=why)
-    row["spacegroup_before"] = _spacegroup(s, cfg.symprec); t0 = time.perf_counter()
+    row["spacegroup_before"] = symmetry(s, cfg.symprec)[0]; t0 = time.perf_counter()
     try: r = relax(s, calc, relax_config(cfg))
     except Exception as e:
         return row | dict(status="relaxation error" if isinstance(e, RelaxationError) else "failed", error=f"{type(e).__name__}: {e}",
                           seconds=time.perf_counter() - t0)
     out = r["structure"]; h = float(formation_energy([row["formula"]], [r["energy_per_atom"]], mu)[0]); matched, rms, rms_a = relaxation_rmsd(s, out)
     return row | dict(status="converged" if r["converged"] else "not converged", converged=r["converged"], n_steps=r["n_steps"],
-                      seconds=time.perf_counter() - t0, spacegroup_after=_spacegroup(out, cfg.symprec), energy_per_atom=r["energy_per_atom"],
+                      seconds=time.perf_counter() - t0, spacegroup_after=symmetry(out, cfg.symprec)[0], energy_per_atom=r["energy_per_atom"],
                       hform=h, e_hull=float(hull.e_above_hull([row["formula"]], [h])[0]), matched=matched, rmsd=rms, rmsd_angstrom=rms_a,
                       relaxed=json.dumps(out.as_dict()))
 

@@ -13,14 +13,13 @@ import torch
 from .ircr import lattice_params, ROW_C, ROW_O
 from .data import load_mp20, encode_table, funnel, TRAINING_FILTERS
 from .denoiser import load_denoiser, EDMPrecond, SPECIAL_ANGLES
-from .analysis import generated_arrays
 from .sample import TURBO, SamplerConfig, sample_table, checkpoint_path
-from .metrics import (CrystalSet, crystal_set_from_table, structure_validity, composition_validity, densities,
+from .metrics import (CrystalSet, crystal_set_from_generated, crystal_set_from_table, structure_validity, composition_validity, densities,
                                  element_counts, emd)
 
 # %% auto #0
-__all__ = ['SPECIAL_CELL_ANGLES', 'DIAG_SIGMAS', 'PROBE_ROWS', 'lattice_stats', 'set_stats', 'crystal_set_from_generated',
-           'generated_set', 'denoiser_residuals', 'ProbeConfig', 'probe', 'format_probe']
+__all__ = ['SPECIAL_CELL_ANGLES', 'DIAG_SIGMAS', 'PROBE_ROWS', 'lattice_stats', 'set_stats', 'generated_set',
+           'denoiser_residuals', 'ProbeConfig', 'probe', 'format_probe']
 
 # %% ../nbs/05a_probe.ipynb #9e57859a
 SPECIAL_CELL_ANGLES = np.array(SPECIAL_ANGLES)   # ° (60, 90, 120: the denoiser's special angles)
@@ -50,18 +49,11 @@ def set_stats(cs: CrystalSet, ref: CrystalSet) -> dict:
                 density_emd=emd(densities(vs), densities(rs)), n_elements_emd=emd(element_counts(vs), element_counts(rs)))
 
 # %% ../nbs/05a_probe.ipynb #88c9d324
-def crystal_set_from_generated(df: pd.DataFrame, name: str) -> CrystalSet:
-    "A set from a generated table (`sample.sample_table` rows), failed decodes kept as crystals without a structure."
-    ok = (df.decode_error == "").to_numpy(); num, z, f, c = generated_arrays(df[ok]); N = len(df)
-    num_all = np.zeros(N, int); num_all[ok] = num; cell = np.full((N, 3, 3), np.nan); cell[ok] = c
-    return CrystalSet(name, df["index"].to_numpy(np.int64), np.where(ok, "", "decode error").astype(object), num_all, z, f, cell,
-                      df.spacegroup.fillna(0).to_numpy(int), dict(kind="probe"))
-
 def generated_set(net: EDMPrecond, scaler, n: int = 1024, seed: int = 0, cfg: SamplerConfig = TURBO, batch_size: int = 256,
                   name: str = "generated") -> CrystalSet:
     "Crystals 0…n−1 of seed `seed` sampled with `cfg`, decoded and analysed (spglib 0.1 Å), as a set."
     parts = [sample_table(net, scaler, range(i, min(i + batch_size, n)), seed, cfg) for i in range(0, n, batch_size)]
-    return crystal_set_from_generated(pd.concat(parts, ignore_index=True), name)
+    return crystal_set_from_generated(pd.concat(parts, ignore_index=True), name, dict(kind="probe"))
 
 # %% ../nbs/05a_probe.ipynb #ee7e7c2e
 DIAG_SIGMAS = (0.1, 0.03, 0.01, 0.003)

@@ -12,14 +12,14 @@ import pandas as pd
 from tqdm.auto import tqdm
 from pymatgen.core import Structure
 from pymatgen.io.cif import CifWriter
-from .analysis import crystal_systems, generated_structures, spacegroups
+from .analysis import crystal_systems, generated_structures, symmetry
 from .data import MS_PER_MUB_A3, load_mp20, structures as table_structures
 from .conditions import PRED_COLUMNS as COND_PRED
 from .hull import KnownHull, RelaxConfig, _mu, broken_variant, chgnet_calculator, formation_energy, input_problem, relax, validation_hull
 from .runs import open_run_dir, write_atomic, write_dir_atomic, write_parquet_atomic, write_text_atomic
 
 # %% auto #0
-__all__ = ['ROW', 'VAL_SUMMARY', 'VAL_COLUMNS', 'ValidateConfig', 'safe_name', 'check_names', 'symmetry', 'ms_tesla', 'measure',
+__all__ = ['ROW', 'VAL_SUMMARY', 'VAL_COLUMNS', 'ValidateConfig', 'safe_name', 'check_names', 'ms_tesla', 'measure',
            'validate_one', 'open_validation', 'save_relaxed', 'relaxed_structures', 'summarise', 'validate',
            'validation_figure', 'DFTConfig', 'write_vasp', 'write_qe', 'write_dft_inputs', 'finalists',
            'pick_finalists', 'validate_finalists']
@@ -55,12 +55,6 @@ def check_names(structures: list, names: list[str]) -> list[str]:
     dup = sorted(set(np.array(names)[files.duplicated(keep=False).to_numpy()]))
     if dup: raise ValueError(f"duplicate names (after making them file-safe): {dup[:5]}")
     return names
-
-# %% ../nbs/07a_validate.ipynb #f217fbcf
-def symmetry(s: Structure, symprec: float = 0.1) -> tuple[int, str, str]:
-    "spglib space-group number (0 when none is found), its symbol and the crystal system of one structure."
-    num, sym = spacegroups(np.array([len(s)]), np.array(s.atomic_numbers), s.frac_coords, s.lattice.matrix[None], symprec)
-    return int(num[0]), str(sym[0]), str(crystal_systems(num)[0])
 
 # %% ../nbs/07a_validate.ipynb #d0bb7a99
 def ms_tesla(total_moment, volume):
