@@ -18,8 +18,8 @@ from .metrics import (CrystalSet, crystal_set_from_generated, crystal_set_from_t
                                  element_counts, emd)
 
 # %% auto #0
-__all__ = ['SPECIAL_CELL_ANGLES', 'DIAG_SIGMAS', 'PROBE_ROWS', 'lattice_stats', 'set_stats', 'generated_set',
-           'denoiser_residuals', 'ProbeConfig', 'probe', 'format_probe']
+__all__ = ['SPECIAL_CELL_ANGLES', 'LARGE_SITES', 'DIAG_SIGMAS', 'PROBE_ROWS', 'lattice_stats', 'inversion_partner_pct',
+           'set_stats', 'generated_set', 'denoiser_residuals', 'ProbeConfig', 'probe', 'format_probe']
 
 # %% ../nbs/05a_probe.ipynb #9e57859a
 SPECIAL_CELL_ANGLES = np.array(SPECIAL_ANGLES)   # ° (60, 90, 120: the denoiser's special angles)
@@ -37,14 +37,27 @@ def lattice_stats(abc: np.ndarray,              # (N, 3) Å
 # %% ../nbs/05a_probe.ipynb #d2792396
 def _pct(m) -> float: m = np.asarray(m, bool); return 100 * float(m.mean()) if m.size else float("nan")
 
+LARGE_SITES = 6   # "large" crystals: more sites than this (generated ones are almost all P1 there)
+
+def inversion_partner_pct(cs: CrystalSet, rows, tol: float = 0.01) -> float:
+    "Share (%) of site coordinates of crystals `rows` with a same-element partner j ≠ i at x_i + x_j ≡ 0 (mod 1) within `tol`."
+    hits = tot = 0
+    for i in rows:
+        z, f = cs.sites(i); same = (z[:, None] == z[None]) & ~np.eye(len(z), dtype=bool); m = same.any(1)
+        v = f[:, None] + f[None]; v = np.where(same[..., None], np.abs(v - np.round(v)), np.inf)   # (n, n, 3)
+        hits += int((v.min(1)[m] < tol).sum()); tot += 3 * int(m.sum())
+    return 100 * hits / tot if tot else float("nan")
+
 def set_stats(cs: CrystalSet, ref: CrystalSet) -> dict:
     "Validity (of all), symmetry and cell statistics (of valid), distinct formulas and EMDs against `ref` (valid)."
     sv, (cv, _) = structure_validity(cs), composition_validity(cs); v = np.flatnonzero(sv)
     abc, ang = lattice_params(np.nan_to_num(cs.cell[v])); ls = lattice_stats(abc, ang); sg = cs.spacegroup[v]
     rv = np.flatnonzero(structure_validity(ref)); vs, rs = cs.take(v), ref.take(rv)
     formulas = {tuple(sorted(zip(*np.unique(vs.sites(i)[0], return_counts=True)))) for i in range(len(vs))}
+    big = cs.num_atoms[v] > LARGE_SITES
     return dict(n=len(cs), valid_pct=_pct(sv & cv), struct_valid_pct=_pct(sv), comp_valid_pct=_pct(cv), n_valid_struct=len(v),
-                p1_pct=_pct(sg == 1), sg_gt15_pct=_pct(sg > 15), two_lengths_equal_pct=_pct(ls["two_equal"]),
+                p1_pct=_pct(sg == 1), p1_large_pct=_pct(sg[big] == 1), sg_gt15_pct=_pct(sg > 15),
+                inversion_partner_pct=inversion_partner_pct(cs, v[big]), two_lengths_equal_pct=_pct(ls["two_equal"]),
                 special_angles_pct=_pct(ls["special_angles"]), distinct_compositions=len(formulas),
                 density_emd=emd(densities(vs), densities(rs)), n_elements_emd=emd(element_counts(vs), element_counts(rs)))
 
@@ -106,7 +119,8 @@ def probe(checkpoint=None, cfg: ProbeConfig = ProbeConfig(), sampler: SamplerCon
 
 # %% ../nbs/05a_probe.ipynb #6d95c0bd
 PROBE_ROWS = (("valid_pct", "valid (structural and compositional) %"), ("struct_valid_pct", "structurally valid %"),
-              ("comp_valid_pct", "compositionally valid %"), ("p1_pct", "P1 % (spglib 0.1 Å)"), ("sg_gt15_pct", "space group > 15 %"),
+              ("comp_valid_pct", "compositionally valid %"), ("p1_pct", "P1 % (spglib 0.1 Å)"), ("p1_large_pct", "P1 % of crystals with > 6 sites"),
+              ("sg_gt15_pct", "space group > 15 %"), ("inversion_partner_pct", "site coordinates with an inversion partner (0.01), > 6 sites (%)"),
               ("two_lengths_equal_pct", "two lattice lengths equal within 0.1 % (%)"), ("special_angles_pct", "all angles within 0.1° of 60/90/120 (%)"),
               ("distinct_compositions", "distinct compositions"), ("density_emd", "density EMD vs MP-20 val (g/cm³)"),
               ("n_elements_emd", "#elements EMD vs MP-20 val"))
@@ -115,7 +129,7 @@ def format_probe(r: dict) -> str:
     "The probe as Markdown: statistics (generated beside real) and the diagnostic."
     fmt = lambda v: f"{v:,}" if isinstance(v, int) else f"{v:.2f}" if abs(v) < 10 else f"{v:.1f}"
     head = f"Probe of `{r['checkpoint']}` (step {r['step']:,}, split {r['split']}): {r['generated']['n']:,} crystals, {r['sampler']['solver']} {r['sampler']['steps']} steps {r['sampler']['precision']}, {r['sample_s']} s sampling"
-    t = ["| statistic | generated | real (MP-20 test) |", "|---|---:|---:|"] + [f"| {lab} | {fmt(r['generated'][k])} | {fmt(r['real'][k])} |" for k, lab in PROBE_ROWS]
+    t = ["| statistic | generated | real (MP-20 test) |", "|---|---:|---:|"] + [f"| {lab} | {fmt(r['generated'][k])} | {fmt(r['real'][k])} |" for k, lab in PROBE_ROWS if k in r["generated"]]
     d = ["| σ | a = b: noise removed % | residual (Å) | special positions: noise removed % |", "|---:|---:|---:|---:|"]
     d += [f"| {x['sigma']} | {x['equal_removed_pct']:.1f} | {x['equal_residual_A']:.3f} | {x['special_removed_pct']:.1f} |" for x in r["diagnostic"]]
     return "\n".join([head, "", *t, "", "Denoiser diagnostic on MP-20 val crystals:", "", *d])
