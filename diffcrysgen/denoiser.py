@@ -14,10 +14,10 @@ from .ircr import IRCRScaler, N_GEN, N_COMP, ROW_C, ROW_O
 
 # %% auto #0
 __all__ = ['SPECIAL_ANGLES', 'FRAC_GRID', 'N_SYM', 'PAIR_RELATIONS', 'N_PAIR', 'GATE_BIAS', 'N_GATES', 'N_PAIR_GATES',
-           'CKPT_FORMAT', 'COND_KEYS', 'pick_device', 'append_dims', 'NoiseEmbedding', 'WSConv1d', 'ResBlock',
-           'SelfAttention1d', 'ConditionEmbedding', 'pair_residuals', 'symmetry_features', 'snap', 'UNetConfig',
-           'SymHead', 'UNet1d', 'edm_scalings', 'EDMPrecond', 'EDMLossConfig', 'edm_loss', 'build_denoiser',
-           'model_args_of', 'read_checkpoint', 'load_denoiser', 'add_pair_channels']
+           'PAIR_TRUST', 'CKPT_FORMAT', 'COND_KEYS', 'pick_device', 'append_dims', 'NoiseEmbedding', 'WSConv1d',
+           'ResBlock', 'SelfAttention1d', 'ConditionEmbedding', 'pair_residuals', 'symmetry_features', 'snap',
+           'UNetConfig', 'SymHead', 'UNet1d', 'edm_scalings', 'EDMPrecond', 'EDMLossConfig', 'edm_loss',
+           'build_denoiser', 'model_args_of', 'read_checkpoint', 'load_denoiser', 'add_pair_channels']
 
 # %% ../nbs/02_denoiser.ipynb #f23cb96c
 def pick_device(device: str = "auto") -> torch.device:
@@ -129,10 +129,11 @@ def symmetry_features(x: torch.Tensor, sigma: torch.Tensor, lo: torch.Tensor, hi
 GATE_BIAS = -4.0   # initial snap-gate logit: sigmoid(-4) ≈ 0.02
 N_GATES = 6        # per row: the three pairs (a=b, b=c, c=a), then a special value per column
 N_PAIR_GATES = 3   # with site pairs: per column, the best pair relation of each site
+PAIR_TRUST = 4.0   # pair snaps fade out beyond this many noise stds of the pair's residual (a far partner is no relation)
 
 # %% ../nbs/02_denoiser.ipynb #8d7eb6cb
-def snap(D: torch.Tensor, g: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> torch.Tensor:
-    "Scaled IRCR D (B, 3, 136) with gated exact snaps: pairs of a row to their mean (gates g[:, 0:3]), angles and coordinates to special values (g[:, 3:6]) [, coordinates halfway to their best site-pair relation (g[:, 6:9])]."
+def snap(D: torch.Tensor, g: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor, sigma: torch.Tensor | None = None) -> torch.Tensor:
+    "Scaled IRCR D (B, 3, 136) with gated exact snaps: pairs of a row to their mean (gates g[:, 0:3]), angles and coordinates to special values (g[:, 3:6]) [, coordinates halfway to their best site-pair relation (g[:, 6:9]), fading beyond PAIR_TRUST noise stds at σ (B, 1, 1)]."
     span = (hi - lo).to(D) / 2; L = slice(94, 116); cols = list(D.unbind(1))
     for k in range(3):                                                      # a=b, b=c, c=a (coordinates: periodic)
         i, j = k, (k + 1) % 3; d = cols[i] - cols[j]
@@ -146,7 +147,9 @@ def snap(D: torch.Tensor, g: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -
     out = torch.stack(cols, 1) - g[:, 3:6] * corr
     if g.shape[1] == N_GATES: return out
     r = pair_residuals(u); best = r.gather(1, r.abs().argmin(1, keepdim=True))[:, 0]       # (B, 3, 20) smallest over relations
-    pc = torch.zeros_like(u); pc[..., ROW_C] = torch.where(torch.isfinite(best), best, 0.0) / 2 / span[None, None, ROW_C]
+    best = torch.where(torch.isfinite(best), best, 0.0)
+    if sigma is not None: best = best * torch.exp(-0.5 * (best / (PAIR_TRUST * 2 ** 0.5 * sigma * span[ROW_C])) ** 2)   # noise std of x_i ± x_j: √2 σ·span
+    pc = torch.zeros_like(u); pc[..., ROW_C] = best / 2 / span[None, None, ROW_C]
     return out - g[:, 6:9] * pc
 
 # %% ../nbs/02_denoiser.ipynb #96c40806
@@ -259,7 +262,7 @@ class EDMPrecond(nn.Module):
         out = self.model(c_in * x, c_noise.flatten(), cond, feats)
         if not self.model.cfg.sym_gates: return c_skip * x + c_out * out
         D = c_skip * x + c_out * out[:, :x.shape[1]]
-        return snap(D.float(), torch.sigmoid(out[:, x.shape[1]:].float()), self.ircr_lo.float(), self.ircr_hi.float()).to(x.dtype)
+        return snap(D.float(), torch.sigmoid(out[:, x.shape[1]:].float()), self.ircr_lo.float(), self.ircr_hi.float(), sigma.float()).to(x.dtype)
 
 # %% ../nbs/02_denoiser.ipynb #d2074c9f
 @dataclass
