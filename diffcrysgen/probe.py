@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from .ircr import lattice_params, ROW_C, ROW_O
+from .ircr import encode_arrays, lattice_params, N_GEN, ROW_C, ROW_O
 from .data import load_mp20, encode_table, funnel, TRAINING_FILTERS
-from .denoiser import load_denoiser, EDMPrecond, SPECIAL_ANGLES
+from .denoiser import load_denoiser, pair_residuals, EDMPrecond, SPECIAL_ANGLES
 from .sample import TURBO, SamplerConfig, sample_table, checkpoint_path
 from .metrics import (CrystalSet, crystal_set_from_generated, crystal_set_from_table, structure_validity, composition_validity, densities,
                                  element_counts, emd)
@@ -40,13 +40,11 @@ def _pct(m) -> float: m = np.asarray(m, bool); return 100 * float(m.mean()) if m
 LARGE_SITES = 6   # "large" crystals: more sites than this (generated ones are almost all P1 there)
 
 def inversion_partner_pct(cs: CrystalSet, rows, tol: float = 0.01) -> float:
-    "Share (%) of site coordinates of crystals `rows` with a same-element partner j ≠ i at x_i + x_j ≡ 0 (mod 1) within `tol`."
-    hits = tot = 0
-    for i in rows:
-        z, f = cs.sites(i); same = (z[:, None] == z[None]) & ~np.eye(len(z), dtype=bool); m = same.any(1)
-        v = f[:, None] + f[None]; v = np.where(same[..., None], np.abs(v - np.round(v)), np.inf)   # (n, n, 3)
-        hits += int((v.min(1)[m] < tol).sum()); tot += 3 * int(m.sum())
-    return 100 * hits / tot if tot else float("nan")
+    "Share (%) of site coordinates of crystals `rows` with a same-element partner j ≠ i at x_i + x_j ≡ 0 (mod 1) within `tol` (the denoiser's `pair_residuals` on their IRCR)."
+    if not len(rows): return float("nan")
+    t = cs.take(np.asarray(rows, int)); X = encode_arrays(t.num_atoms, t.atomic_numbers, t.frac_coords, t.cell)[:, :N_GEN]
+    r = pair_residuals(torch.as_tensor(X).transpose(1, 2))[:, 0]                # (n, 3, 20): relation x_i + x_j ≡ 0
+    fin = torch.isfinite(r); return 100 * float((r[fin].abs() < tol).double().mean()) if fin.any() else float("nan")
 
 def set_stats(cs: CrystalSet, ref: CrystalSet) -> dict:
     "Validity (of all), symmetry and cell statistics (of valid), distinct formulas and EMDs against `ref` (valid)."
