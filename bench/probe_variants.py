@@ -1,6 +1,6 @@
 """Issue #14 side probes of one checkpoint: sampler variants, autoguidance, and where P1 comes from.
 
-`python bench/probe_variants.py CKPT --variants turbo,fast,heun50c1 [--guide-by WEAK.pt --w 1.5,2] [--by-size]`
+`python bench/probe_variants.py CKPT --variants turbo,fast,heun50c1 [--guide-by WEAK.pt --w 1.5,2] [--snap-guard 0] [--by-size]`
 prints one JSON line per variant (the probe's generated-set statistics, `diffcrysgen.probe.set_stats`, on 1,024
 crystals, seed 0; raw crystals). `--guide-by` samples D_weak + w (D − D_weak) (autoguidance, Karras et al. 2024)
 with the fast sampler. `--by-size` adds, for the fast sampler, P1 % by number of sites and at looser spglib tolerances.
@@ -40,16 +40,18 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("checkpoint"); p.add_argument("--variants", default="turbo", help=f"comma-separated, of {', '.join(VARIANTS)}")
     p.add_argument("--guide-by", help="weaker checkpoint for autoguidance"); p.add_argument("--w", default="1.5,2", help="guidance weights")
+    p.add_argument("--snap-guard", type=float, help="override the checkpoint's snap guard (Å; 0: off, as before 2026-12-02)")
     p.add_argument("--by-size", action="store_true"); p.add_argument("--n", type=int, default=1024); p.add_argument("--threads", type=int, default=1)
     a = p.parse_args(argv); torch.set_num_threads(a.threads)
     bad = [v for v in a.variants.split(",") if v and v not in VARIANTS]
     if bad: p.error(f"--variants {','.join(bad)}: unknown; use {', '.join(VARIANTS)}")
     net, scaler, ck = load_denoiser(a.checkpoint, device="cpu"); _, val = _real_sets(16, 0)
+    if a.snap_guard is not None: net.model.cfg.snap_guard = a.snap_guard
     runs = [(v, net, VARIANTS[v]) for v in a.variants.split(",") if v]
     if a.guide_by: weak = load_denoiser(a.guide_by, device="cpu")[0]; runs += [(f"autoguided w={w}", AutoGuided(net, weak, float(w)), TURBO) for w in a.w.split(",")]
     for name, model, cfg in runs:
         t = time.time(); df = table(model, scaler, a.n, cfg); cs = crystal_set_from_generated(df, name)
-        r = dict(checkpoint=a.checkpoint, step=int(ck.get("step", 0)), variant=name, guide_by=a.guide_by if "autoguided" in name else None,
+        r = dict(checkpoint=a.checkpoint, step=int(ck.get("step", 0)), variant=name, snap_guard=net.model.cfg.snap_guard, guide_by=a.guide_by if "autoguided" in name else None,
                  sample_s=round(time.time() - t, 1), **{k: round(v, 2) if isinstance(v, float) else v for k, v in set_stats(cs, val).items()})
         if a.by_size and name == "turbo": r.update(p1_breakdown(cs))
         print(json.dumps(r), flush=True)

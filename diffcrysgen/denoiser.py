@@ -14,10 +14,11 @@ from .ircr import IRCRScaler, N_GEN, N_COMP, ROW_C, ROW_O
 
 # %% auto #0
 __all__ = ['SPECIAL_ANGLES', 'FRAC_GRID', 'N_SYM', 'PAIR_RELATIONS', 'N_PAIR', 'GATE_BIAS', 'N_GATES', 'N_PAIR_GATES',
-           'PAIR_TRUST', 'CKPT_FORMAT', 'COND_KEYS', 'pick_device', 'append_dims', 'NoiseEmbedding', 'WSConv1d',
-           'ResBlock', 'SelfAttention1d', 'ConditionEmbedding', 'pair_residuals', 'symmetry_features', 'snap',
-           'UNetConfig', 'SymHead', 'UNet1d', 'edm_scalings', 'EDMPrecond', 'EDMLossConfig', 'edm_loss',
-           'build_denoiser', 'model_args_of', 'read_checkpoint', 'load_denoiser', 'add_pair_channels']
+           'PAIR_TRUST', 'SNAP_GUARD', 'CKPT_FORMAT', 'COND_KEYS', 'pick_device', 'append_dims', 'NoiseEmbedding',
+           'WSConv1d', 'ResBlock', 'SelfAttention1d', 'ConditionEmbedding', 'pair_residuals', 'symmetry_features',
+           'snap', 'site_distances', 'guard_snaps', 'UNetConfig', 'SymHead', 'UNet1d', 'edm_scalings', 'EDMPrecond',
+           'EDMLossConfig', 'edm_loss', 'build_denoiser', 'model_args_of', 'read_checkpoint', 'load_denoiser',
+           'add_pair_channels']
 
 # %% ../nbs/02_denoiser.ipynb #f23cb96c
 def pick_device(device: str = "auto") -> torch.device:
@@ -152,6 +153,29 @@ def snap(D: torch.Tensor, g: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor, s
     pc = torch.zeros_like(u); pc[..., ROW_C] = best / 2 / span[None, None, ROW_C]
     return out - g[:, 6:9] * pc
 
+# %% ../nbs/02_denoiser.ipynb #c2abef02
+SNAP_GUARD = 0.5   # Å: snaps may not bring a site closer than this to another occupied site (0: no guard)
+
+def site_distances(x: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    "(B, 20) distance (Å) of each site of scaled IRCR x (B, 3, 136) to its nearest other occupied site (inf: none), and (B, 20) occupied."
+    span = (hi - lo).to(x); u = lo.to(x) + (x + 1) / 2 * span
+    L, cs = u[:, :, 94], torch.cos(torch.deg2rad(u[:, :, 95]))                  # (a, b, c) and cos (α, β, γ)
+    ab, ac, bc = L[:, 0] * L[:, 1] * cs[:, 2], L[:, 0] * L[:, 2] * cs[:, 1], L[:, 1] * L[:, 2] * cs[:, 0]
+    G = torch.stack([L[:, 0] ** 2, ab, ac, ab, L[:, 1] ** 2, bc, ac, bc, L[:, 2] ** 2], 1).view(-1, 3, 3)   # metric tensor (B, 3, 3)
+    d = _wrap(u[..., ROW_C, None] - u[..., None, ROW_C])                          # (B, 3, 20, 20) minimum-image fractions
+    r = torch.einsum("bipq,bij,bjpq->bpq", d, G, d).clamp_min(0).sqrt()
+    occ = u[..., ROW_O].amax(1) > 0.5
+    ok = occ[:, :, None] & occ[:, None, :] & ~torch.eye(r.shape[-1], dtype=torch.bool, device=x.device)
+    return torch.where(ok, r, torch.inf).amin(-1), occ
+
+def guard_snaps(snapped: torch.Tensor, raw: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor, r_min: float = SNAP_GUARD) -> torch.Tensor:
+    "Snapped scaled IRCR (B, 3, 136) where every site the snaps brought within r_min Å of another site (closer than in `raw`) keeps its raw coordinates."
+    if r_min <= 0: return snapped
+    ds, occ = site_distances(snapped, lo, hi); dr, _ = site_distances(raw, lo, hi)
+    undo = (occ & (ds < r_min) & (ds < dr))[:, None, :].expand(-1, raw.shape[1], -1)   # (B, 3, 20)
+    c = torch.where(undo, raw[..., ROW_C], snapped[..., ROW_C])
+    return torch.cat([snapped[..., :ROW_C.start], c, snapped[..., ROW_C.stop:]], 2)
+
 # %% ../nbs/02_denoiser.ipynb #96c40806
 @dataclass
 class UNetConfig:
@@ -168,6 +192,7 @@ class UNetConfig:
     sym_features: bool = False         # feed the symmetry features (needs the scaler's row bounds) and add their output head
     sym_gates: bool = False            # the head also gates exact snaps of pairs and special values (needs sym_features)
     sym_pairs: bool = False            # also site-pair relations (x_i ± x_j ≡ 0, ½ with a same-element site) as features [and snaps]
+    snap_guard: float = SNAP_GUARD     # Å: with gates, a site the snaps bring this close to another keeps its unsnapped coordinates (0: off)
 
 # %% ../nbs/02_denoiser.ipynb #bc0eb774
 class SymHead(nn.Module):
@@ -261,8 +286,8 @@ class EDMPrecond(nn.Module):
         feats = symmetry_features(x.float(), sigma.float(), self.ircr_lo.float(), self.ircr_hi.float(), self.model.cfg.sym_pairs).to(x.dtype)
         out = self.model(c_in * x, c_noise.flatten(), cond, feats)
         if not self.model.cfg.sym_gates: return c_skip * x + c_out * out
-        D = c_skip * x + c_out * out[:, :x.shape[1]]
-        return snap(D.float(), torch.sigmoid(out[:, x.shape[1]:].float()), self.ircr_lo.float(), self.ircr_hi.float(), sigma.float()).to(x.dtype)
+        D, lo, hi = (c_skip * x + c_out * out[:, :x.shape[1]]).float(), self.ircr_lo.float(), self.ircr_hi.float()
+        return guard_snaps(snap(D, torch.sigmoid(out[:, x.shape[1]:].float()), lo, hi, sigma.float()), D, lo, hi, self.model.cfg.snap_guard).to(x.dtype)
 
 # %% ../nbs/02_denoiser.ipynb #d2074c9f
 @dataclass

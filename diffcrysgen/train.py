@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 from .ircr import IRCRScaler, sigma_data_of
 from .data import data_dir, encode_table, split_tables, SPLIT_NAMES
 from .denoiser import (UNetConfig, EDMLossConfig, EDMPrecond, UNet1d, edm_loss, model_args_of, build_denoiser,
-                                  read_checkpoint, pick_device, add_pair_channels, CKPT_FORMAT)
+                                  read_checkpoint, pick_device, SNAP_GUARD, add_pair_channels, CKPT_FORMAT)
 from .conditions import condition_columns, condition_values, condition_stats, drop_conditions
 from .runs import new_run_dir, read_manifest, save_atomic, sha256_file, write_json_atomic
 
@@ -56,6 +56,7 @@ class TrainConfig:
     sym_features: bool = False   # give the network symmetry features (02_denoiser): equalities and special values in units of the noise
     sym_gates: bool = False      # and let it gate exact snaps of those equalities and special values (needs sym_features)
     sym_pairs: bool = False      # and site-pair relations x_i ± x_j ≡ 0, ½ between same-element sites (needs sym_features; init_from a run without them widens it)
+    snap_guard: float = SNAP_GUARD   # Å: snaps may not bring a site closer than this to another (0: off; runs before 2026-12-02 trained without)
     conditions: str = ""         # property columns to condition on (classifier-free guidance), e.g. "hform,Ms"; "": unconditional
     cond_dropout: float = 0.2    # probability each condition of each crystal is hidden in training (learns the unconditional score too)
     init_from: str = ""          # checkpoint whose weights start the run (fine-tuning; new condition layers start at zero)
@@ -64,7 +65,7 @@ class TrainConfig:
         "The architecture part of the config."
         return UNetConfig(channels=tuple(self.channels), blocks=self.blocks, emb_dim=self.emb_dim, attn_heads=self.attn_heads,
                           cond_dim=len(condition_columns(self.conditions)), sym_features=self.sym_features, sym_gates=self.sym_gates,
-                          sym_pairs=self.sym_pairs)
+                          sym_pairs=self.sym_pairs, snap_guard=self.snap_guard)
 
 # %% ../nbs/03_train.ipynb #0854e704
 def lr_at(cfg: TrainConfig, epoch: int) -> float:
@@ -118,7 +119,7 @@ def _start(cfg: TrainConfig, data: dict, dev: torch.device) -> dict:
     if cfg.resume:
         run = Path(cfg.resume); ck = read_checkpoint(run / "ckpt-last.pt", dev)
         want = model_args_of(cfg.unet(), ck["model_args"]["sigma_data"], data.get("cond"))
-        if want != {"cond_dim": 0, "sym_features": False, "sym_gates": False, "sym_pairs": False, **ck["model_args"]}:   # runs from before conditioning/features lack these
+        if want != {"cond_dim": 0, "sym_features": False, "sym_gates": False, "sym_pairs": False, "snap_guard": SNAP_GUARD, **ck["model_args"]}:   # runs from before conditioning/features lack these
             raise ValueError(f"resume {run}: checkpoint architecture {ck['model_args']} differs from this run's {want}; match it or start a new run")
     else: run = new_run_dir(runs_root(cfg), cfg.name) if _dist()[0] == 0 else None; ck = None
     torch.manual_seed(cfg.seed)
