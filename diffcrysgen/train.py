@@ -28,6 +28,7 @@ __all__ = ['SHIP_KEYS', 'TrainConfig', 'lr_at', 'training_data', 'runs_root', 'e
 class TrainConfig:
     "Hyperparameters of one training run."
     epochs: int = 2              # passes over the training set
+    stop_after: int = 0          # stop after this epoch, the schedule still spanning `epochs` (a long run's first stage; 0: run to `epochs`)
     batch_size: int = 64         # crystals per optimiser step (global: split across DDP ranks)
     lr: float = 5e-4             # Adam learning rate at the start
     lr_schedule: str = "paper"   # "paper" (×0.2 at 50 %, ×0.1 at 80 % of epochs) or "constant"
@@ -190,7 +191,8 @@ def _epoch(st: dict, cfg: TrainConfig, Z: torch.Tensor, dev: torch.device, rank:
 # %% ../nbs/03_train.ipynb #e0d4e2b2
 def train(cfg: TrainConfig, quiet: bool = False) -> Path:
     "Run (or resume) training as configured; returns the run folder."
-    rank, ws = _dist(); dev = pick_device(cfg.device)
+    rank, ws = _dist(); dev = pick_device(cfg.device); end = cfg.stop_after or cfg.epochs
+    if not 0 <= cfg.stop_after <= cfg.epochs: raise ValueError(f"stop_after {cfg.stop_after}: must be between 0 and epochs ({cfg.epochs})")
     if dev.type == "cuda" and ws > 1: dev = torch.device("cuda", rank % torch.cuda.device_count())
     if cfg.threads: torch.set_num_threads(cfg.threads)
     data = training_data(cfg); st = _start(cfg, data, dev)
@@ -202,11 +204,11 @@ def train(cfg: TrainConfig, quiet: bool = False) -> Path:
     if rank == 0: write_json_atomic(asdict(cfg) | {"channels": list(cfg.channels), "split": cfg.data, "n_train": data["n_train"], "n_val": data["n_val"], "world_size": ws}, run / "params.json")
     Ztr, Zva = data["train"], data["val"].to(dev)
     steps = (len(Ztr) - ws) // cfg.batch_size + 1
-    bar = tqdm(total=steps * (cfg.epochs - st["epoch"]), disable=quiet or rank != 0, desc=run.name)
-    while st["epoch"] < cfg.epochs:
+    bar = tqdm(total=steps * max(end - st["epoch"], 0), disable=quiet or rank != 0, desc=run.name)
+    while st["epoch"] < end:
         t0 = time.time(); tl = _epoch(st, cfg, Ztr, dev, rank, ws, bar, data.get("cond_train")); st["epoch"] += 1
         Cva = data["cond_val"].to(dev) if "cond_val" in data else None
-        val = validation_loss(st["ema"], Zva, cfg, C=Cva) if st["epoch"] % cfg.val_every == 0 or st["epoch"] == cfg.epochs else float("nan")
+        val = validation_loss(st["ema"], Zva, cfg, C=Cva) if st["epoch"] % cfg.val_every == 0 or st["epoch"] == end else float("nan")
         if rank == 0: _log_and_save(st, cfg, data, run, tl, val, time.time() - t0)
     bar.close()
     if ws > 1: dist.barrier()
@@ -220,7 +222,7 @@ def _log_and_save(st: dict, cfg: TrainConfig, data: dict, run: Path, train_loss:
     with open(run / "stats.jsonl", "a") as fh:
         fh.write(json.dumps(dict(epoch=st["epoch"], step=st["step"], lr=lr_at(cfg, st["epoch"] - 1), train_loss=train_loss,
                                  val_loss=None if math.isnan(val) else val, seconds=round(secs, 3))) + "\n")
-    if st["epoch"] % cfg.ckpt_every == 0 or st["epoch"] == cfg.epochs:
+    if st["epoch"] % cfg.ckpt_every == 0 or st["epoch"] in (cfg.epochs, cfg.stop_after):
         _finite_or_raise(st); ck = _checkpoint(st, cfg, data, val)
         if improved: save_atomic(ck, run / "ckpt-best.pt")
         save_atomic(ck, run / "ckpt-last.pt")
@@ -253,13 +255,13 @@ def learning_curve(run) -> "go.Figure":
 # %% ../nbs/03_train.ipynb #951eaf98
 SHIP_KEYS = ("format", "ema", "model_args", "scaler", "config", "epoch", "step", "val_loss", "best_val")
 
-def ship_checkpoint(run, dst, command: str, which: str = "ckpt-best.pt") -> Path:
-    "Copy a run's checkpoint (EMA only) to `dst` and write `dst` with suffix .md as its model card."
+def ship_checkpoint(run, dst, command: str, which: str = "ckpt-best.pt", notes: str = "") -> Path:
+    "Copy a run's checkpoint (EMA only) to `dst` and write `dst` with suffix .md as its model card (`notes`: markdown appended, e.g. earlier stages)."
     run, dst = Path(run), Path(dst)
     if dst.exists(): raise FileExistsError(f"{dst} exists; ship to a new name or delete it first")
     ck = read_checkpoint(run / which); dst.parent.mkdir(parents=True, exist_ok=True)
     save_atomic({k: ck[k] for k in SHIP_KEYS}, dst)
-    dst.with_suffix(".md").write_text(model_card(run, dst, command, ck))
+    dst.with_suffix(".md").write_text(model_card(run, dst, command, ck) + (f"\n{notes.strip()}\n" if notes else ""))
     return dst
 
 # %% ../nbs/03_train.ipynb #7292a306
