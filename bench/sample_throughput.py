@@ -1,7 +1,7 @@
 """Sampling throughput and quality: our end-to-end generation (sample + decode + analyse) vs the reference's.
 
     .venv/bin/python bench/sample_throughput.py [--n 1024] [--batch-size 256] [--threads 2] [--quality-n 1000] \
-        [--rss 10000 100000] [--dask-n 4096] [--no-ref] [--smoke] [--json FILE]
+        [--rss 10000 100000] [--dask-n 4096] [--no-ref] [--quality-only] [--smoke] [--json FILE]
 
 Prints markdown tables:
 1. throughput, end to end (sample + decode + analyse, CIF text included for ours), in structures per wall second and
@@ -102,6 +102,7 @@ def main():
     p.add_argument("--rss", type=int, nargs="*", default=[10_000, 100_000]); p.add_argument("--dask-n", type=int, default=4096)
     p.add_argument("--no-ref", action="store_true"); p.add_argument("--json", default="", help="also write all numbers to this JSON file")
     p.add_argument("--smoke", action="store_true", help="tiny sizes: a check that the benchmark runs")
+    p.add_argument("--quality-only", action="store_true", help="only the quality-vs-network-calls table (no reference, memory or Dask runs)")
     p.add_argument("--worker-rss", type=int, default=0); p.add_argument("--checkpoint", default=""); p.add_argument("--workers", type=int, default=0)
     a = p.parse_args()
     if a.worker_rss: return worker_rss(a)
@@ -117,38 +118,39 @@ def main():
     net, scaler, _ = load_denoiser(ckpt, device="cpu"); out = dict(args=vars(a), shipped=shipped)
     named = settings(); paper_cfg = named[0][1]; fast = [(k, c) for k, c in named if c in (named[2][1], TURBO)]
 
-    ref = None
-    if not a.no_ref and (BENCH / "_ref.py").exists():
-        from _ref import run_reference
-        try: ref = run_reference("sample", n=a.n, batch_size=a.batch_size, threads=a.threads)
-        except Exception as e: print(f"NOTE: reference run failed: {str(e).splitlines()[0]}\n")
-    ours = {k: run_setting(net, scaler, c, a.n, a.batch_size, cif=True) for k, c in [named[0], *fast]}
-    out.update(reference=ref, ours=ours)
-    paper_valid = ours[named[0][0]]["valid"]
+    if not a.quality_only:   # the throughput table (needs an idle machine to mean anything)
+        ref = None
+        if not a.no_ref and (BENCH / "_ref.py").exists():
+            from _ref import run_reference
+            try: ref = run_reference("sample", n=a.n, batch_size=a.batch_size, threads=a.threads)
+            except Exception as e: print(f"NOTE: reference run failed: {str(e).splitlines()[0]}\n")
+        ours = {k: run_setting(net, scaler, c, a.n, a.batch_size, cif=True) for k, c in [named[0], *fast]}
+        out.update(reference=ref, ours=ours)
+        paper_valid = ours[named[0][0]]["valid"]
 
-    print(f"## End-to-end throughput (n={a.n}, batch {a.batch_size}, {a.threads} threads, CPU; sample + decode + analyse)\n")
-    print(f"checkpoint: {'shipped ' + ckpt.name if shipped else 'random weights (no shipped checkpoint)'}; ours includes CIF text, the reference writes none\n")
-    print("| implementation | setting | network calls | structures/s (wall) | structures/CPU-s | valid % | valid/CPU-s | vs reference (valid/CPU-s) |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
-    ref_vcpu = None
-    if ref:
-        r_wall, r_cpu = ref["sample_s"] + ref["analysis_s"], ref["sample_cpu_s"] + ref["analysis_cpu_s"]
-        ref_vcpu = ref["n"] * paper_valid / r_cpu
-        print(f"| reference 0.1.1 | paper (random weights) | {ref['network_calls_per_batch']:.0f} | {ref['n'] / r_wall:.2f} | {ref['n'] / r_cpu:.2f} | "
-              f"{100 * paper_valid:.1f}* | {ref_vcpu:.2f}* | 1.0 |")
-    for k, r in ours.items():
-        vc = r["n"] * r["valid"] / r["cpu_s"]
-        print(f"| diffcrysgen | {k} | {r['calls']} | {r['n'] / r['wall_s']:.2f} | {r['n'] / r['cpu_s']:.2f} | {100 * r['valid']:.1f} | {vc:.2f} | "
-              f"{'' if ref_vcpu is None else f'{vc / ref_vcpu:.1f}'} |")
-    if ref:
-        print(f"\n\\* the reference ships no weights: its valid rate is its measured structures/CPU-s × the validity of the paper setting with our weights.")
-        print(f"Per network call and structure: reference {1000 * ref['sample_cpu_s'] / ref['n'] / ref['network_calls_per_batch']:.2f} CPU-ms, "
-              f"ours (paper, fp32) {1000 * ours[named[0][0]]['sample_cpu_s'] / a.n / paper_cfg.network_calls:.2f} CPU-ms, "
-              f"ours (TURBO, bf16) {1000 * ours[fast[-1][0]]['sample_cpu_s'] / a.n / TURBO.network_calls:.2f} CPU-ms. "
-              f"Decode + analysis: reference {1000 * ref['analysis_cpu_s'] / ref['n']:.2f} CPU-ms/structure, "
-              f"ours {1000 * ours[named[0][0]]['analysis_cpu_s'] / a.n:.2f} (with CIF text).")
-        key = fast[-1][0]; r = ours[key]
-        print(f"\nratio (ours {key} / reference, valid structures per CPU-second): {r['n'] * r['valid'] / r['cpu_s'] / ref_vcpu:.1f}")
+        print(f"## End-to-end throughput (n={a.n}, batch {a.batch_size}, {a.threads} threads, CPU; sample + decode + analyse)\n")
+        print(f"checkpoint: {'shipped ' + ckpt.name if shipped else 'random weights (no shipped checkpoint)'}; ours includes CIF text, the reference writes none\n")
+        print("| implementation | setting | network calls | structures/s (wall) | structures/CPU-s | valid % | valid/CPU-s | vs reference (valid/CPU-s) |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|")
+        ref_vcpu = None
+        if ref:
+            r_wall, r_cpu = ref["sample_s"] + ref["analysis_s"], ref["sample_cpu_s"] + ref["analysis_cpu_s"]
+            ref_vcpu = ref["n"] * paper_valid / r_cpu
+            print(f"| reference 0.1.1 | paper (random weights) | {ref['network_calls_per_batch']:.0f} | {ref['n'] / r_wall:.2f} | {ref['n'] / r_cpu:.2f} | "
+                  f"{100 * paper_valid:.1f}* | {ref_vcpu:.2f}* | 1.0 |")
+        for k, r in ours.items():
+            vc = r["n"] * r["valid"] / r["cpu_s"]
+            print(f"| diffcrysgen | {k} | {r['calls']} | {r['n'] / r['wall_s']:.2f} | {r['n'] / r['cpu_s']:.2f} | {100 * r['valid']:.1f} | {vc:.2f} | "
+                  f"{'' if ref_vcpu is None else f'{vc / ref_vcpu:.1f}'} |")
+        if ref:
+            print(f"\n\\* the reference ships no weights: its valid rate is its measured structures/CPU-s × the validity of the paper setting with our weights.")
+            print(f"Per network call and structure: reference {1000 * ref['sample_cpu_s'] / ref['n'] / ref['network_calls_per_batch']:.2f} CPU-ms, "
+                  f"ours (paper, fp32) {1000 * ours[named[0][0]]['sample_cpu_s'] / a.n / paper_cfg.network_calls:.2f} CPU-ms, "
+                  f"ours (TURBO, bf16) {1000 * ours[fast[-1][0]]['sample_cpu_s'] / a.n / TURBO.network_calls:.2f} CPU-ms. "
+                  f"Decode + analysis: reference {1000 * ref['analysis_cpu_s'] / ref['n']:.2f} CPU-ms/structure, "
+                  f"ours {1000 * ours[named[0][0]]['analysis_cpu_s'] / a.n:.2f} (with CIF text).")
+            key = fast[-1][0]; r = ours[key]
+            print(f"\nratio (ours {key} / reference, valid structures per CPU-second): {r['n'] * r['valid'] / r['cpu_s'] / ref_vcpu:.1f}")
 
     print(f"\n## Quality vs network calls (n={a.quality_n}, seed 0{'' if shipped else ', RANDOM WEIGHTS: not meaningful'})\n")
     print("| setting | network calls | valid % | unique formulas (valid) | mean sites (valid) | P1 % (valid) | crystal systems (valid, top 3) | CPU-s |")
@@ -159,14 +161,14 @@ def main():
         print(f"| {k} | {r['calls']} | {100 * r['valid']:.1f} | {r['unique']} | {r['mean_sites']:.2f} | {100 * r['p1']:.0f} | {r['mix']} | {r['cpu_s']:.0f} |", flush=True)
     out["quality"] = qual
 
-    if a.rss:
+    if a.rss and not a.quality_only:
         print(f"\n## Peak memory of `generate` (TURBO, batch {a.batch_size}, chunks of 1024, Parquet with CIF text, fresh process each)\n")
         print("| N | peak RSS (MiB) | wall s | structures/s (wall) |\n|---:|---:|---:|---:|")
         out["rss"] = []
         for n in a.rss:
             r = rss_child(ckpt, n, a.batch_size, a.threads); out["rss"].append(r)
             print(f"| {n:,} | {r['peak_rss_mib']:.0f} | {r['seconds']:.1f} | {n / r['seconds']:.1f} |", flush=True)
-    if a.dask_n:
+    if a.dask_n and not a.quality_only:
         print(f"\n## Dask: `generate --workers W` (TURBO, n={a.dask_n:,}, LocalCluster of single-threaded workers, this {a.threads}-core machine)\n")
         print("| workers | wall s | structures/s |\n|---:|---:|---:|")
         d = {w: rss_child(ckpt, a.dask_n, a.batch_size, a.threads, workers=w) for w in (1, 2)}; out["dask"] = d

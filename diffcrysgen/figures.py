@@ -130,10 +130,11 @@ def training_figure(df: pd.DataFrame, name: str = "training data") -> go.Figure:
 
 # %% ../nbs/08_figures.ipynb #12ab9022
 def read_stats(stats) -> pd.DataFrame:
-    "Per-epoch training statistics from a `stats.jsonl` file or a run folder holding one."
+    "Per-epoch training statistics from a `stats.jsonl` file or a run folder holding one (several stages, as a shipped card's: `epoch` counts on across them, `stage_epoch` keeps each run's own)."
     p = Path(stats); p = p / "stats.jsonl" if p.is_dir() else p
     if not p.exists(): raise FileNotFoundError(f"{p}: no training statistics (a run folder's stats.jsonl)")
-    return pd.read_json(p, lines=True)
+    s = pd.read_json(p, lines=True)
+    return s.assign(stage_epoch=s.epoch, epoch=np.arange(1, len(s) + 1)) if "stage" in s else s
 
 def learning_curve_figure(stats, title: str | None = None) -> go.Figure:
     "Paper Fig. 2a: training and validation EDM loss per epoch (log scale)."
