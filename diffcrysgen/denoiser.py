@@ -93,6 +93,9 @@ N_SYM = 12                             # feature channels (per row)
 
 def _soft(t: torch.Tensor, cap: float = 4.0) -> torch.Tensor: return t / torch.sqrt(1 + (t / cap) ** 2)
 def _wrap(d: torch.Tensor) -> torch.Tensor: return d - d.round()             # periodic difference of fractions
+def _physical(x: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    "Row spans and the scaled IRCR x in physical units (Å, °, fractions; feature_range −1…1)."
+    span = (hi - lo).to(x); return span, lo.to(x) + (x + 1) / 2 * span
 
 PAIR_RELATIONS = ((1, 0.0), (1, 0.5), (-1, 0.5), (-1, 0.0))   # x_i ± x_j ≡ t: inversion, 2-fold axes; screws, glides, centring; shared coordinates
 N_PAIR = 3 * len(PAIR_RELATIONS)                              # site-pair channels (relation × column)
@@ -110,7 +113,7 @@ def pair_residuals(u: torch.Tensor) -> torch.Tensor:
 
 def symmetry_features(x: torch.Tensor, sigma: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor, pairs: bool = False) -> torch.Tensor:
     "(B, 12 [+ 12], 136) equality/special-value [and site-pair] evidence of scaled IRCR x (B, 3, 136) at noise σ (B, 1, 1), in noise units."
-    span = (hi - lo).to(x); u = lo.to(x) + (x + 1) / 2 * span                   # Å, °, fractions (feature_range −1…1)
+    span, u = _physical(x, lo, hi)
     s = sigma * span / 2; L, C, A = slice(94, 116), ROW_C, slice(95, 96)        # physical noise std per row (B, 1, 136)
     f = x.new_zeros(x.shape[0], N_SYM, x.shape[2])
     d = u - u.roll(-1, dims=1); d[..., C] = _wrap(d[..., C])                     # a−b, b−c, c−a per row
@@ -158,7 +161,7 @@ SNAP_GUARD = 0.5   # Å: snaps may not bring a site closer than this to another 
 
 def site_distances(x: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     "(B, 20) distance (Å) of each site of scaled IRCR x (B, 3, 136) to its nearest other occupied site (inf: none), and (B, 20) occupied."
-    span = (hi - lo).to(x); u = lo.to(x) + (x + 1) / 2 * span
+    _, u = _physical(x, lo, hi)
     L, cs = u[:, :, 94], torch.cos(torch.deg2rad(u[:, :, 95]))                  # (a, b, c) and cos (α, β, γ)
     ab, ac, bc = L[:, 0] * L[:, 1] * cs[:, 2], L[:, 0] * L[:, 2] * cs[:, 1], L[:, 1] * L[:, 2] * cs[:, 0]
     G = torch.stack([L[:, 0] ** 2, ab, ac, ab, L[:, 1] ** 2, bc, ac, bc, L[:, 2] ** 2], 1).view(-1, 3, 3)   # metric tensor (B, 3, 3)
