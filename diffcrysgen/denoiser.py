@@ -14,11 +14,11 @@ from .ircr import IRCRScaler, N_GEN, N_COMP, ROW_C, ROW_O
 
 # %% auto #0
 __all__ = ['SPECIAL_ANGLES', 'FRAC_GRID', 'N_SYM', 'PAIR_RELATIONS', 'N_PAIR', 'GATE_BIAS', 'N_GATES', 'N_PAIR_GATES',
-           'PAIR_TRUST', 'SNAP_GUARD', 'CKPT_FORMAT', 'COND_KEYS', 'pick_device', 'append_dims', 'NoiseEmbedding',
-           'WSConv1d', 'ResBlock', 'SelfAttention1d', 'ConditionEmbedding', 'pair_residuals', 'symmetry_features',
-           'snap', 'site_distances', 'guard_snaps', 'UNetConfig', 'SymHead', 'UNet1d', 'edm_scalings', 'EDMPrecond',
-           'EDMLossConfig', 'edm_loss', 'build_denoiser', 'model_args_of', 'read_checkpoint', 'load_denoiser',
-           'add_pair_channels']
+           'PAIR_TRUST', 'SNAP_GUARD', 'SITE_FREQS', 'N_EDGE', 'CKPT_FORMAT', 'COND_KEYS', 'pick_device', 'append_dims',
+           'NoiseEmbedding', 'WSConv1d', 'ResBlock', 'SelfAttention1d', 'ConditionEmbedding', 'pair_residuals',
+           'symmetry_features', 'snap', 'site_distances', 'guard_snaps', 'site_edges', 'SiteBlock', 'UNetConfig',
+           'SymHead', 'UNet1d', 'edm_scalings', 'EDMPrecond', 'EDMLossConfig', 'edm_loss', 'build_denoiser',
+           'model_args_of', 'read_checkpoint', 'load_denoiser', 'add_pair_channels']
 
 # %% ../nbs/02_denoiser.ipynb #f23cb96c
 def pick_device(device: str = "auto") -> torch.device:
@@ -179,6 +179,42 @@ def guard_snaps(snapped: torch.Tensor, raw: torch.Tensor, lo: torch.Tensor, hi: 
     c = torch.where(undo, raw[..., ROW_C], snapped[..., ROW_C])
     return torch.cat([snapped[..., :ROW_C.start], c, snapped[..., ROW_C.stop:]], 2)
 
+# %% ../nbs/02_denoiser.ipynb #cab1aa2c
+SITE_FREQS = (1, 2, 3)                          # Fourier orders of the site-pair edge features
+N_EDGE = 3 * 2 * 2 * len(SITE_FREQS) + 6 + 1    # columns × (x_j − x_i, x_j + x_i) × (sin, cos) × orders, residuals mod ½ in noise units, same element
+
+def _wrap_half(v: torch.Tensor) -> torch.Tensor: return v - (2 * v).round() / 2   # periodic difference modulo ½
+
+def site_edges(x: torch.Tensor, sigma: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    "(B, 20, 20, N_EDGE) edge features of every site pair (i, j) of scaled IRCR x (B, 3, 136) at noise σ (B, 1, 1), and (B, 20, 20) mask of occupied pairs i ≠ j."
+    span, u = _physical(x, lo, hi); X, O = u[..., ROW_C], u[..., ROW_O]
+    d, s = X[..., None, :] - X[..., :, None], X[..., None, :] + X[..., :, None]       # (B, 3, i, j)
+    k = torch.tensor(SITE_FREQS, dtype=x.dtype, device=x.device).view(-1, 1, 1, 1, 1, 1)
+    a = 2 * math.pi * k * torch.stack([d, s], 1)[None]                               # (orders, B, 2, 3, i, j)
+    ns = (sigma * span[ROW_C] / 2 * 2 ** 0.5)[..., None]                           # noise std of x_i ± x_j per column (B, 1, 20, 1)
+    r = _soft(torch.stack([_wrap_half(d), _wrap_half(s)], 1) / ns[:, None])         # (B, 2, 3, i, j)
+    occ, el = O.amax(1) > 0.5, O.argmax(1)
+    same = (el[:, :, None] == el[:, None, :]).to(x.dtype)[:, None]
+    f = torch.cat([a.sin().permute(1, 0, 2, 3, 4, 5).flatten(1, 3), a.cos().permute(1, 0, 2, 3, 4, 5).flatten(1, 3), r.flatten(1, 2), same], 1)
+    mask = occ[:, :, None] & occ[:, None, :] & ~torch.eye(X.shape[2], dtype=torch.bool, device=x.device)
+    return f.permute(0, 2, 3, 1), mask
+
+class SiteBlock(nn.Module):
+    "Message passing over all site pairs: per-site features (the U-Net's coordinate and occupancy rows) and edge features → a (B, 3, 20) coordinate correction; starts at zero."
+    def __init__(self, c: int, emb_dim: int, hidden: int = 64):
+        super().__init__()
+        self.node, self.emb = nn.Linear(2 * c, hidden), nn.Linear(emb_dim, hidden)
+        self.msg = nn.Sequential(nn.Linear(2 * hidden + N_EDGE, hidden), nn.SiLU(), nn.Linear(hidden, hidden), nn.SiLU())
+        self.upd = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.SiLU(), nn.Linear(hidden, N_COMP))
+        nn.init.zeros_(self.upd[-1].weight); nn.init.zeros_(self.upd[-1].bias)
+
+    def forward(self, h: torch.Tensor, edges: torch.Tensor, mask: torch.Tensor, emb: torch.Tensor) -> torch.Tensor:
+        z = F.silu(self.node(torch.cat([h[..., ROW_C], h[..., ROW_O]], 1).transpose(1, 2)) + self.emb(emb)[:, None])   # (B, 20, H)
+        n = z.shape[1]; m = self.msg(torch.cat([z[:, :, None].expand(-1, -1, n, -1), z[:, None].expand(-1, n, -1, -1), edges], -1))
+        w = mask.to(z.dtype)[..., None]; agg = (m * w).sum(2) / w.sum(2).clamp_min(1)
+        return self.upd(torch.cat([z, agg], -1)).transpose(1, 2)
+
+
 # %% ../nbs/02_denoiser.ipynb #96c40806
 @dataclass
 class UNetConfig:
@@ -195,6 +231,7 @@ class UNetConfig:
     sym_features: bool = False         # feed the symmetry features (needs the scaler's row bounds) and add their output head
     sym_gates: bool = False            # the head also gates exact snaps of pairs and special values (needs sym_features)
     sym_pairs: bool = False            # also site-pair relations (x_i ± x_j ≡ 0, ½ with a same-element site) as features [and snaps]
+    sym_sites: bool = False            # also message passing over all site pairs (`SiteBlock`; needs sym_features)
     snap_guard: float = SNAP_GUARD     # Å: with gates, a site the snaps bring this close to another keeps its unsnapped coordinates (0: off)
 
 # %% ../nbs/02_denoiser.ipynb #bc0eb774
@@ -217,9 +254,10 @@ class UNet1d(nn.Module):
         super().__init__(); self.cfg = cfg; ch, E, G = list(cfg.channels), cfg.emb_dim, cfg.groups
         self.embed = NoiseEmbedding(E)
         if cfg.cond_dim: self.cond_embed = ConditionEmbedding(cfg.cond_dim, E)
-        if (cfg.sym_gates or cfg.sym_pairs) and not cfg.sym_features: raise ValueError("sym_gates and sym_pairs need sym_features")
+        if (cfg.sym_gates or cfg.sym_pairs or cfg.sym_sites) and not cfg.sym_features: raise ValueError("sym_gates, sym_pairs and sym_sites need sym_features")
         nf = (N_SYM + N_PAIR * cfg.sym_pairs) * cfg.sym_features; self.inp = nn.Conv1d(cfg.in_channels + nf, ch[0], 3, padding=1)
         if cfg.sym_features: self.sym_head = SymHead(ch[0], E, cfg.in_channels, gates=(N_GATES + N_PAIR_GATES * cfg.sym_pairs) * cfg.sym_gates, n_feats=nf)
+        if cfg.sym_sites: self.site_block = SiteBlock(ch[0], E)
         self.enc, self.down, self.up, self.dec = nn.ModuleList(), nn.ModuleList(), nn.ModuleList(), nn.ModuleList()
         c = ch[0]
         for i, w in enumerate(ch):
@@ -233,8 +271,8 @@ class UNet1d(nn.Module):
 
 # %% ../nbs/02_denoiser.ipynb #a04563cb
 def _unet_forward(self: UNet1d, x: torch.Tensor, c_noise: torch.Tensor, cond: torch.Tensor | None = None,
-                  feats: torch.Tensor | None = None) -> torch.Tensor:
-    "F(x, c_noise[, cond, feats]): (B, 3, 136) → (B, 3, 136); cond (B, cond_dim) normalised, NaN = not given; feats (B, 12 [+ 12], 136) symmetry features."
+                  feats: torch.Tensor | None = None, edges: tuple | None = None) -> torch.Tensor:
+    "F(x, c_noise[, cond, feats, edges]): (B, 3, 136) → (B, 3, 136); cond (B, cond_dim) normalised, NaN = not given; feats (B, 12 [+ 12], 136) symmetry features; edges: `site_edges` (sym_sites)."
     if self.cfg.sym_features and feats is None: raise ValueError("this network takes symmetry features; call it through EDMPrecond")
     emb, h, skips = self.embed(c_noise), self.inp(torch.cat([x, feats], 1) if self.cfg.sym_features else x), []
     if self.cfg.cond_dim: emb = emb + self.cond_embed(cond if cond is not None else x.new_full((len(x), self.cfg.cond_dim), float("nan")))
@@ -247,6 +285,9 @@ def _unet_forward(self: UNet1d, x: torch.Tensor, c_noise: torch.Tensor, cond: to
         h = torch.cat([up(h), skips.pop()], dim=1)
         for blk in blocks: h = blk(h, emb)
     out = self.out(h)
+    if self.cfg.sym_sites:
+        if edges is None: raise ValueError("this network takes site edges; call it through EDMPrecond")
+        out = out + F.pad(self.site_block(h, *edges, emb), (ROW_C.start, out.shape[2] - ROW_C.stop))   # coordinate rows only
     if not self.cfg.sym_features: return out
     s = self.sym_head(feats, h, emb)                                        # (B, 3 [+ 6 (+ 3) gate logits], 136)
     return torch.cat([out + s[:, :out.shape[1]], s[:, out.shape[1]:]], 1) if self.cfg.sym_gates else out + s
@@ -287,7 +328,8 @@ class EDMPrecond(nn.Module):
         if cond is not None and self.cond_names: cond = ((cond.to(self.cond_mean) - self.cond_mean) / self.cond_std).to(x.dtype)
         if not hasattr(self, "ircr_lo"): return c_skip * x + c_out * self.model(c_in * x, c_noise.flatten(), cond)
         feats = symmetry_features(x.float(), sigma.float(), self.ircr_lo.float(), self.ircr_hi.float(), self.model.cfg.sym_pairs).to(x.dtype)
-        out = self.model(c_in * x, c_noise.flatten(), cond, feats)
+        edges = tuple(t.to(x.dtype) if t.is_floating_point() else t for t in site_edges(x.float(), sigma.float(), self.ircr_lo.float(), self.ircr_hi.float())) if self.model.cfg.sym_sites else None
+        out = self.model(c_in * x, c_noise.flatten(), cond, feats, edges)
         if not self.model.cfg.sym_gates: return c_skip * x + c_out * out
         D, lo, hi = (c_skip * x + c_out * out[:, :x.shape[1]]).float(), self.ircr_lo.float(), self.ircr_hi.float()
         return guard_snaps(snap(D, torch.sigmoid(out[:, x.shape[1]:].float()), lo, hi, sigma.float()), D, lo, hi, self.model.cfg.snap_guard).to(x.dtype)

@@ -57,6 +57,7 @@ class TrainConfig:
     sym_features: bool = False   # give the network symmetry features (02_denoiser): equalities and special values in units of the noise
     sym_gates: bool = False      # and let it gate exact snaps of those equalities and special values (needs sym_features)
     sym_pairs: bool = False      # and site-pair relations x_i ± x_j ≡ 0, ½ between same-element sites (needs sym_features; init_from a run without them widens it)
+    sym_sites: bool = False      # and message passing over all site pairs (`SiteBlock`; needs sym_features; init_from a run without it adds it at zero)
     snap_guard: float = SNAP_GUARD   # Å: snaps may not bring a site closer than this to another (0: off; runs before 2026-12-02 trained without)
     conditions: str = ""         # property columns to condition on (classifier-free guidance), e.g. "hform,Ms"; "": unconditional
     cond_dropout: float = 0.2    # probability each condition of each crystal is hidden in training (learns the unconditional score too)
@@ -66,7 +67,7 @@ class TrainConfig:
         "The architecture part of the config."
         return UNetConfig(channels=tuple(self.channels), blocks=self.blocks, emb_dim=self.emb_dim, attn_heads=self.attn_heads,
                           cond_dim=len(condition_columns(self.conditions)), sym_features=self.sym_features, sym_gates=self.sym_gates,
-                          sym_pairs=self.sym_pairs, snap_guard=self.snap_guard)
+                          sym_pairs=self.sym_pairs, sym_sites=self.sym_sites, snap_guard=self.snap_guard)
 
 # %% ../nbs/03_train.ipynb #0854e704
 def lr_at(cfg: TrainConfig, epoch: int) -> float:
@@ -120,7 +121,7 @@ def _start(cfg: TrainConfig, data: dict, dev: torch.device) -> dict:
     if cfg.resume:
         run = Path(cfg.resume); ck = read_checkpoint(run / "ckpt-last.pt", dev)
         want = model_args_of(cfg.unet(), ck["model_args"]["sigma_data"], data.get("cond"))
-        if want != {"cond_dim": 0, "sym_features": False, "sym_gates": False, "sym_pairs": False, "snap_guard": SNAP_GUARD, **ck["model_args"]}:   # runs from before conditioning/features lack these
+        if want != {"cond_dim": 0, "sym_features": False, "sym_gates": False, "sym_pairs": False, "sym_sites": False, "snap_guard": SNAP_GUARD, **ck["model_args"]}:   # runs from before conditioning/features lack these
             raise ValueError(f"resume {run}: checkpoint architecture {ck['model_args']} differs from this run's {want}; match it or start a new run")
     else: run = new_run_dir(runs_root(cfg), cfg.name) if _dist()[0] == 0 else None; ck = None
     torch.manual_seed(cfg.seed)
@@ -148,12 +149,13 @@ def check_init_from(path, data: dict) -> dict:
     return ck
 
 def load_init_weights(net: EDMPrecond, ck: dict, path) -> None:
-    "Load the (EMA) weights of checkpoint `ck` (read from `path`) into `net`; only condition layers may be missing (they start at zero)."
+    "Load the (EMA) weights of checkpoint `ck` (read from `path`) into `net`; only condition layers and a new site block may be missing (they start at zero)."
     w = ck.get("ema", ck.get("model"))
     if net.model.cfg.sym_pairs and ck["model_args"].get("sym_features") and not ck["model_args"].get("sym_pairs"): w = add_pair_channels(w)   # widen: pair inputs start at zero
     try: missing, unexpected = net.load_state_dict(w, strict=False)
     except RuntimeError as e: raise ValueError(f"init_from {path}: architecture differs ({str(e).splitlines()[-1].strip()[:120]}); match channels/blocks/emb_dim/attn_heads") from None
-    new = [k for k in missing if not (k.startswith("model.cond_embed.") or k in ("cond_mean", "cond_std"))]
+    adds_sites = net.model.cfg.sym_sites and not ck["model_args"].get("sym_sites")
+    new = [k for k in missing if not (k.startswith("model.cond_embed.") or k in ("cond_mean", "cond_std") or (adds_sites and k.startswith("model.site_block.")))]
     if new or unexpected: raise ValueError(f"init_from {path}: architecture differs (missing {new[:3]}, unexpected {unexpected[:3]}); match channels/blocks/emb_dim/attn_heads")
 
 # %% ../nbs/03_train.ipynb #ff03f853
@@ -278,7 +280,7 @@ def model_card(run: Path, dst: Path, command: str, ck: dict) -> str:
     p = read_manifest(run, "params.json"); s = pd.read_json(run / "stats.jsonl", lines=True)
     best = s.loc[s.val_loss.idxmin()]; cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
     rows = [("data", f"{p.get('split', p['data'])}: {split_description(p.get('split', 'mp20-valcut'), p['split_seed'])}, {p['n_train']:,} train / {p['n_val']:,} validation crystals; MP-20 test untouched"),
-            ("architecture", f"UNet1d channels {ck['model_args']['channels']}, {ck['model_args']['blocks']} blocks/level{', symmetry features' if ck['model_args'].get('sym_features') else ''}{' with gated snaps' if ck['model_args'].get('sym_gates') else ''}{' and site pairs' if ck['model_args'].get('sym_pairs') else ''}, {sum(v.numel() for k, v in ck['ema'].items() if k not in ('sigma_data', 'cond_mean', 'cond_std', 'ircr_lo', 'ircr_hi')):,} parameters; sigma_data {ck['model_args']['sigma_data']:.4f}"),
+            ("architecture", f"UNet1d channels {ck['model_args']['channels']}, {ck['model_args']['blocks']} blocks/level{', symmetry features' if ck['model_args'].get('sym_features') else ''}{' with gated snaps' if ck['model_args'].get('sym_gates') else ''}{' and site pairs' if ck['model_args'].get('sym_pairs') else ''}{', site messages' if ck['model_args'].get('sym_sites') else ''}, {sum(v.numel() for k, v in ck['ema'].items() if k not in ('sigma_data', 'cond_mean', 'cond_std', 'ircr_lo', 'ircr_hi')):,} parameters; sigma_data {ck['model_args']['sigma_data']:.4f}"),
             ("training", f"{p['epochs']} epochs planned, {int(s.epoch.max())} run ({int(s.step.max()):,} steps of batch {p['batch_size']}), lr {p['lr']} '{p['lr_schedule']}' schedule, EMA {p['ema_decay']}, {p['precision']}, seed {p['seed']}"),
             ("weights", f"EMA, epoch {ck['epoch']} (lowest validation loss)" + (f"; fine-tuned from {Path(p['init_from']).name}" if p.get("init_from") else "")),
             *([("conditions", f"{', '.join(ck['model_args']['cond_names'])} (classifier-free guidance; each hidden with p = {p['cond_dropout']} in training)")] if ck["model_args"].get("cond_names") else []),
