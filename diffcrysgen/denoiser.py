@@ -183,7 +183,7 @@ def guard_snaps(snapped: torch.Tensor, raw: torch.Tensor, lo: torch.Tensor, hi: 
 SITE_FREQS = (1, 2, 3)                          # Fourier orders of the site-pair edge features
 N_EDGE = 3 * 2 * 2 * len(SITE_FREQS) + 6 + 1    # columns × (x_j − x_i, x_j + x_i) × (sin, cos) × orders, residuals mod ½ in noise units, same element
 
-def _wrap_half(v: torch.Tensor) -> torch.Tensor: return v - (2 * v).round() / 2   # periodic difference modulo ½
+def _wrap_half(v: torch.Tensor) -> torch.Tensor: return _wrap(2 * v) / 2   # periodic difference modulo ½
 
 def site_edges(x: torch.Tensor, sigma: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     "(B, 20, 20, N_EDGE) edge features of every site pair (i, j) of scaled IRCR x (B, 3, 136) at noise σ (B, 1, 1), and (B, 20, 20) mask of occupied pairs i ≠ j."
