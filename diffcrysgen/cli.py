@@ -16,7 +16,7 @@ from .data import (IRCR_LIMITS, PAPER_FUNNEL, SPLITS, TRAINING_FILTERS, data_dir
                               kit_splits, load_extra, load_mp20, roundtrip_ok)
 from .analysis import crystal_systems
 from .runs import count, out_folder, real
-from .sample import SamplerConfig, default_checkpoint, generate, summarise, format_summary, add_sample_arguments, run_sample
+from .sample import SHARPEN, SamplerConfig, default_checkpoint, generate, summarise, format_summary, add_sample_arguments, run_sample
 
 # %% auto #0
 __all__ = ['COMMANDS', 'STEP_SETS', 'Command', 'register', 'OneLineParser', 'build_parser', 'lazy', 'main', 'table_summary',
@@ -121,7 +121,7 @@ def _demo_generate(args) -> Path | None:
     ckpt = Path(args.checkpoint or default_checkpoint())
     if not ckpt.exists():
         print(f"generation: skipped, no checkpoint at {ckpt} yet (train one with nbs/03_train.ipynb)"); return None
-    out = generate(args.n, args.out, SamplerConfig(steps=args.steps, S_churn=args.churn), ckpt, seed=args.seed,
+    out = generate(args.n, args.out, SamplerConfig(steps=args.steps, S_churn=args.churn, sharpen=args.sharpen), ckpt, seed=args.seed,
                    batch_size=min(args.n, 256), device="auto", write_cifs=True, progress=not args.quiet)
     print(f"generated {args.n} crystals with {ckpt.name} into {out} (Parquet parts, CIFs of valid crystals in cif/)")
     print(format_summary(summarise(out))); return out
@@ -133,6 +133,7 @@ def _demo_args(p: argparse.ArgumentParser):
     p.add_argument("--n", type=count(), default=200, help="crystals to generate (default: 200)")
     p.add_argument("--steps", type=count(), default=SamplerConfig().steps, help="Heun steps (default: the paper's 100)")
     p.add_argument("--churn", type=real(0), default=SamplerConfig().S_churn, help="S_churn (default: the paper's 1)")
+    p.add_argument("--sharpen", type=real(0), default=SHARPEN, help=f"λ of the low-temperature positions (default {SHARPEN}; 1: the paper's sampler)")
     p.add_argument("--out", type=out_folder, default=None, help="run folder (default: a new generated/NNNNN-<checkpoint>)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 

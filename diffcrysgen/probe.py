@@ -126,7 +126,7 @@ PROBE_ROWS = (("valid_pct", "valid (structural and compositional) %"), ("struct_
 def format_probe(r: dict) -> str:
     "The probe as Markdown: statistics (generated beside real) and the diagnostic."
     fmt = lambda v: f"{v:,}" if isinstance(v, int) else f"{v:.2f}" if abs(v) < 10 else f"{v:.1f}"
-    head = f"Probe of `{r['checkpoint']}` (step {r['step']:,}, split {r['split']}): {r['generated']['n']:,} crystals, {r['sampler']['solver']} {r['sampler']['steps']} steps {r['sampler']['precision']}, {r['sample_s']} s sampling"
+    head = f"Probe of `{r['checkpoint']}` (step {r['step']:,}, split {r['split']}): {r['generated']['n']:,} crystals, {r['sampler']['solver']} {r['sampler']['steps']} steps {r['sampler']['precision']}, positions at λ = {r['sampler'].get('sharpen', 1.0):g}, {r['sample_s']} s sampling"
     t = ["| statistic | generated | real (MP-20 test) |", "|---|---:|---:|"] + [f"| {lab} | {fmt(r['generated'][k])} | {fmt(r['real'][k])} |" for k, lab in PROBE_ROWS if k in r["generated"]]
     d = ["| σ | a = b: noise removed % | residual (Å) | special positions: noise removed % |", "|---:|---:|---:|---:|"]
     d += [f"| {x['sigma']} | {x['equal_removed_pct']:.1f} | {x['equal_residual_A']:.3f} | {x['special_removed_pct']:.1f} |" for x in r["diagnostic"]]

@@ -6,13 +6,13 @@
 from __future__ import annotations
 import argparse, functools, hashlib, json, math, os, time
 from collections import Counter
-from dataclasses import dataclass, asdict, field
+from dataclasses import dataclass, asdict, field, replace
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
 from tqdm.auto import tqdm
-from .ircr import N_COMP, N_GEN, DecodeThresholds, IRCRScaler, decode_arrays
+from .ircr import N_COMP, N_GEN, ROW_C, ROW_O, DecodeThresholds, IRCRScaler, decode_arrays
 from .data import data_dir
 from .denoiser import EDMPrecond, load_denoiser, pick_device, read_checkpoint
 from .inpaint import Target, parse_target, scaled_known, target_to_dict, target_from_dict, matches_target
@@ -23,10 +23,10 @@ from .runs import (count, real, checked, existing_file, out_folder, sha256_file,
                               clear_temporaries, read_manifest, part_paths, part_number, write_part, dask_client)
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'SOLVERS', 'FAST', 'TURBO', 'default_checkpoint', 'checkpoint_path', 'karras_sigmas',
-           'sample_generators', 'randn_per_sample', 'denoiser_fn', 'edm_sampler', 'dpm_solver_2m', 'SamplerConfig',
-           'sample_scaled', 'decode_samples', 'sample_table', 'run_spec', 'new_out_dir', 'open_run', 'generate',
-           'summarise', 'format_summary', 'add_sample_arguments', 'sampler_config', 'run_sample']
+__all__ = ['PRECISIONS', 'SOLVERS', 'SHARPEN', 'FAST', 'TURBO', 'default_checkpoint', 'checkpoint_path', 'karras_sigmas',
+           'sample_generators', 'randn_per_sample', 'denoiser_fn', 'sharpened', 'edm_sampler', 'dpm_solver_2m',
+           'SamplerConfig', 'sample_scaled', 'decode_samples', 'sample_table', 'run_spec', 'new_out_dir', 'open_run',
+           'generate', 'summarise', 'format_summary', 'add_sample_arguments', 'sampler_config', 'run_sample']
 
 # %% ../nbs/04_sample.ipynb #768d4270
 def default_checkpoint(conditioned: bool = False) -> Path:
@@ -64,13 +64,20 @@ def randn_per_sample(generators: list[torch.Generator], shape: tuple, device="cp
 # %% ../nbs/04_sample.ipynb #cf69c806
 PRECISIONS = ("fp32", "bf16")
 
-def denoiser_fn(net: torch.nn.Module, precision: str = "fp32"):
-    "D(x, σ) for float64 sampler states: the network runs in float32 (or bfloat16 autocast) and returns float64."
+def denoiser_fn(net: torch.nn.Module, precision: str = "fp32", sharpen: float = 1.0):
+    "D(x, σ) for float64 sampler states: the network runs in float32 (or bfloat16 autocast) and returns float64; with `sharpen` λ, `sharpened`."
     if precision not in PRECISIONS: raise ValueError(f"precision {precision!r}: use one of {', '.join(PRECISIONS)}")
     def D(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
-            return net(x.float(), t.float()).to(torch.float64)
+            d = net(x.float(), t.float()).to(torch.float64)
+        return d if sharpen == 1.0 else sharpened(x, d, sharpen)
     return D
+
+def sharpened(x: torch.Tensor, d: torch.Tensor, lam: float) -> torch.Tensor:
+    "Denoised estimate `d` of scaled states `x` (B, 3, 136) with the coordinates of the sites it calls occupied at x + λ(d − x): their score × λ."
+    occ = d[:, :, ROW_O].amax(1, keepdim=True) > 0                             # (B, 1, 20): scaled occupancy > 0 is > ½ unscaled
+    out = d.clone(); out[:, :, ROW_C] = x[:, :, ROW_C] + torch.where(occ, lam, 1.0) * (d[:, :, ROW_C] - x[:, :, ROW_C])
+    return out
 
 def _noise(generators: list | None):
     "x ↦ standard-normal noise shaped like x: row b from generators[b] (or torch's global generator without them)."
@@ -83,9 +90,9 @@ def _holder(known, randn):
 @torch.no_grad()
 def edm_sampler(net: EDMPrecond, latents: torch.Tensor, sigmas: torch.Tensor, S_churn: float = 0.0, S_min: float = 0.0,
                 S_max: float = float("inf"), S_noise: float = 1.0, generators: list | None = None,
-                known: tuple[torch.Tensor, torch.Tensor] | None = None, precision: str = "fp32") -> torch.Tensor:
+                known: tuple[torch.Tensor, torch.Tensor] | None = None, precision: str = "fp32", sharpen: float = 1.0) -> torch.Tensor:
     "EDM Alg. 2: denoise unit-variance `latents` (B, 3, 136) along `sigmas` (ending at 0); churn noise from `generators`; entries `known` = (mask, values) held fixed."
-    t_steps = sigmas.to(torch.float64).to(latents.device); N = len(t_steps) - 1; D = denoiser_fn(net, precision)
+    t_steps = sigmas.to(torch.float64).to(latents.device); N = len(t_steps) - 1; D = denoiser_fn(net, precision, sharpen)
     randn = _noise(generators); hold = _holder(known, randn)                      # churn noise; replacement guidance
     x_next = hold(latents.to(torch.float64) * t_steps[0], t_steps[0])
     for i, (t_cur, t_next) in enumerate(zip(t_steps[:-1], t_steps[1:])):
@@ -104,9 +111,9 @@ def edm_sampler(net: EDMPrecond, latents: torch.Tensor, sigmas: torch.Tensor, S_
 # %% ../nbs/04_sample.ipynb #d03177f1
 @torch.no_grad()
 def dpm_solver_2m(net: EDMPrecond, latents: torch.Tensor, sigmas: torch.Tensor, generators: list | None = None,
-                  known: tuple[torch.Tensor, torch.Tensor] | None = None, precision: str = "fp32") -> torch.Tensor:
+                  known: tuple[torch.Tensor, torch.Tensor] | None = None, precision: str = "fp32", sharpen: float = 1.0) -> torch.Tensor:
     "DPM-Solver++(2M): denoise unit-variance `latents` (B, 3, 136) along `sigmas` (ending at 0), one network call per level."
-    t_steps = sigmas.to(torch.float64).to(latents.device); D = denoiser_fn(net, precision)
+    t_steps = sigmas.to(torch.float64).to(latents.device); D = denoiser_fn(net, precision, sharpen)
     hold = _holder(known, _noise(generators))
     x, prev = hold(latents.to(torch.float64) * t_steps[0], t_steps[0]), None
     for i, (t_cur, t_next) in enumerate(zip(t_steps[:-1], t_steps[1:])):
@@ -122,6 +129,7 @@ def dpm_solver_2m(net: EDMPrecond, latents: torch.Tensor, sigmas: torch.Tensor, 
 
 # %% ../nbs/04_sample.ipynb #9eab45eb
 SOLVERS = ("heun", "dpm2m")
+SHARPEN = 1.5   # the kit's λ for sampling (`diffcrysgen sample`, FAST, TURBO): measured in docs/experiments.md, "Low-temperature positions"
 
 @dataclass
 class SamplerConfig:
@@ -136,26 +144,28 @@ class SamplerConfig:
     S_noise: float = 1.0             # scale of the churn noise
     solver: str = "heun"             # "heun": EDM Alg. 2 (churn allowed); "dpm2m": DPM-Solver++(2M) (deterministic)
     precision: str = "fp32"          # network arithmetic: "fp32" or "bf16" (autocast; the sampler state stays float64)
+    sharpen: float = 1.0             # λ: the occupied sites' coordinates at x + λ(D − x) (`sharpened`); > 1 samples positions at a lower temperature
 
     def __post_init__(self):
         if self.solver not in SOLVERS: raise ValueError(f"solver {self.solver!r}: use one of {', '.join(SOLVERS)}")
         if self.precision not in PRECISIONS: raise ValueError(f"precision {self.precision!r}: use one of {', '.join(PRECISIONS)}")
         if self.solver == "dpm2m" and self.S_churn: raise ValueError("S_churn applies to the heun solver only; dpm2m is deterministic: set S_churn=0")
         if self.steps < 1: raise ValueError(f"steps {self.steps}: need at least 1")
+        if not 0 < self.sharpen <= 3: raise ValueError(f"sharpen {self.sharpen}: must be in (0, 3] (1: the plain sampler, {SHARPEN}: the kit's default)")
 
     @property
     def network_calls(self) -> int: return 2 * self.steps - 1 if self.solver == "heun" else self.steps
 
     def spec(self) -> dict:
-        "The settings as a dict for run ids; solver and precision only when not the defaults (earlier runs keep their ids)."
-        return {k: v for k, v in asdict(self).items() if k not in ("solver", "precision") or v != getattr(SamplerConfig, k)}
+        "The settings as a dict for run ids; solver, precision and sharpen only when not the defaults (earlier runs keep their ids)."
+        return {k: v for k, v in asdict(self).items() if k not in ("solver", "precision", "sharpen") or v != getattr(SamplerConfig, k)}
 
     def sigmas(self) -> torch.Tensor:
         "The noise schedule of this setting."
         return karras_sigmas(self.steps, self.sigma_min, self.sigma_max, self.rho)
 
-FAST = SamplerConfig(steps=20, S_churn=0.0)   # deterministic Heun, 39 network calls
-TURBO = SamplerConfig(steps=20, S_churn=0.0, solver="dpm2m", precision="bf16")   # 20 network calls in bfloat16
+FAST = SamplerConfig(steps=20, S_churn=0.0, sharpen=SHARPEN)   # deterministic Heun, 39 network calls
+TURBO = SamplerConfig(steps=20, S_churn=0.0, solver="dpm2m", precision="bf16", sharpen=SHARPEN)   # 20 network calls in bfloat16 (`--fast`)
 
 # %% ../nbs/04_sample.ipynb #836c35a4
 def sample_scaled(net: EDMPrecond, indices, seed: int, cfg: SamplerConfig = SamplerConfig(),
@@ -163,8 +173,8 @@ def sample_scaled(net: EDMPrecond, indices, seed: int, cfg: SamplerConfig = Samp
     "Scaled IRCR samples (B, 3, 136) of crystals `indices` of the run seeded `seed`, on the network's device."
     gens = sample_generators(seed, indices); dev = net.sigma_data.device
     latents = randn_per_sample(gens, (N_COMP, N_GEN), dev)                      # the same generators then give the churn noise
-    if cfg.solver == "dpm2m": return dpm_solver_2m(net, latents, cfg.sigmas(), gens, known, cfg.precision)
-    return edm_sampler(net, latents, cfg.sigmas(), cfg.S_churn, cfg.S_min, cfg.S_max, cfg.S_noise, gens, known, cfg.precision)
+    if cfg.solver == "dpm2m": return dpm_solver_2m(net, latents, cfg.sigmas(), gens, known, cfg.precision, cfg.sharpen)
+    return edm_sampler(net, latents, cfg.sigmas(), cfg.S_churn, cfg.S_min, cfg.S_max, cfg.S_noise, gens, known, cfg.precision, cfg.sharpen)
 
 def decode_samples(x: torch.Tensor, scaler: IRCRScaler, thresholds: DecodeThresholds = DecodeThresholds()) -> dict:
     "Flat crystal arrays of scaled samples (B, 3, 136): unscale to IRCR units, then `decode_arrays`."
@@ -330,6 +340,7 @@ def add_sample_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--churn", type=real(0), default=None, help=f"S_churn of the heun solver (0: deterministic; default: the paper's {d.S_churn:g}; dpm2m: 0)")
     p.add_argument("--solver", choices=SOLVERS, default=None, help="heun: EDM Alg. 2 (the paper's); dpm2m: DPM-Solver++(2M), one network call per step")
     p.add_argument("--precision", choices=PRECISIONS, default=None, help="network arithmetic: fp32, or bf16 (faster on CPUs with AVX-512 BF16 and on GPUs)")
+    p.add_argument("--sharpen", type=real(0), default=SHARPEN, help=f"λ: the occupied sites' coordinate score × λ at every step (low-temperature positions; default {SHARPEN}; 1: the plain sampler, the paper's)")
     p.add_argument("--fast", action="store_true", help="shorthand for --solver dpm2m --steps 20 --precision bf16 (20 network calls; see bench/sample_throughput.py)")
     p.add_argument("--batch-size", type=count(), default=256, help="crystals per network call")
     p.add_argument("--chunk-size", type=count(), default=1024, help="crystals per Parquet part")
@@ -349,13 +360,13 @@ def add_sample_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return p
 
 def sampler_config(args: argparse.Namespace) -> SamplerConfig:
-    "The SamplerConfig of `diffcrysgen sample` options (`--fast`: TURBO; `--churn` defaults to the paper's for heun, 0 for dpm2m)."
+    "The SamplerConfig of `diffcrysgen sample` options (`--fast`: TURBO; `--churn` defaults to the paper's for heun, 0 for dpm2m; `--sharpen` to SHARPEN)."
     given = [f"--{k}" for k in ("steps", "churn", "solver", "precision") if getattr(args, k) is not None]
     if args.fast and given: raise ValueError(f"--fast sets the sampler (dpm2m, 20 steps, bf16); drop {', '.join(given)} or --fast")
-    if args.fast: return TURBO
+    if args.fast: return replace(TURBO, sharpen=args.sharpen)
     d = SamplerConfig(); solver = args.solver or d.solver
     churn = args.churn if args.churn is not None else (d.S_churn if solver == "heun" else 0.0)
-    return SamplerConfig(steps=d.steps if args.steps is None else args.steps, S_churn=churn, solver=solver, precision=args.precision or d.precision)
+    return SamplerConfig(steps=d.steps if args.steps is None else args.steps, S_churn=churn, solver=solver, precision=args.precision or d.precision, sharpen=args.sharpen)
 
 def run_sample(args: argparse.Namespace) -> Path:
     "`diffcrysgen sample`: generate (or resume), then print the run folder and a summary."

@@ -21,7 +21,8 @@ from .runs import new_run_dir, read_manifest, save_atomic, sha256_file, write_js
 
 # %% auto #0
 __all__ = ['SHIP_KEYS', 'TrainConfig', 'lr_at', 'training_data', 'runs_root', 'ema_update', 'validation_loss', 'check_init_from',
-           'load_init_weights', 'train', 'learning_curve', 'ship_checkpoint', 'split_description', 'model_card']
+           'load_init_weights', 'train', 'resume_config', 'cli_config', 'learning_curve', 'ship_checkpoint',
+           'split_description', 'model_card']
 
 # %% ../nbs/03_train.ipynb #6377722b
 @dataclass
@@ -230,20 +231,41 @@ def _log_and_save(st: dict, cfg: TrainConfig, data: dict, run: Path, train_loss:
         save_atomic(ck, run / "ckpt-last.pt")
 
 # %% ../nbs/03_train.ipynb #4261d841
-def _run_cli(argv: list[str] | None = None) -> Path:
-    "Command-line entry (`python -m diffcrysgen.train --epochs 3 ...` or under `torchrun`): flags are TrainConfig fields."
+def _cli_parser(explicit: bool = False):
+    "The flags of TrainConfig; with `explicit`, only the flags given on the command line end up in the namespace."
     import argparse
-    p = argparse.ArgumentParser(description="Train the EDM denoiser (flags are TrainConfig fields).")
+    p = argparse.ArgumentParser(description="Train the EDM denoiser (flags are TrainConfig fields; `--resume RUN` reuses RUN's own).")
     for f in fields(TrainConfig):
         typ = f.type if isinstance(f.type, type) else eval(f.type)
-        if typ is tuple: p.add_argument(f"--{f.name}", type=int, nargs="+", default=list(f.default))
-        elif typ is bool: p.add_argument(f"--{f.name}", action="store_true")   # a switch: --torch_compile
-        else: p.add_argument(f"--{f.name}", type=typ, default=f.default)
-    run = train(TrainConfig(**vars(p.parse_args(argv))))
+        d = argparse.SUPPRESS if explicit else (list(f.default) if typ is tuple else f.default)
+        if typ is tuple: p.add_argument(f"--{f.name}", type=int, nargs="+", default=d)
+        elif typ is bool: p.add_argument(f"--{f.name}", action="store_true", default=d)   # a switch: --torch_compile
+        else: p.add_argument(f"--{f.name}", type=typ, default=d)
+    return p
+
+def resume_config(resume: str, overrides: dict) -> TrainConfig:
+    "The config saved in run folder `resume` (or the folder of a checkpoint in it), with `overrides` (field → value) applied."
+    run = Path(resume); run = run.parent if run.is_file() else run
+    if not (run / "params.json").exists(): raise FileNotFoundError(f"resume {run}: no params.json there (not a run folder)")
+    names = {f.name for f in fields(TrainConfig)}
+    bad = sorted(set(overrides) - names)
+    if bad: raise ValueError(f"resume {run}: {bad[0]} is not a TrainConfig field")
+    saved = {k: v for k, v in json.loads((run / "params.json").read_text()).items() if k in names} | overrides | {"resume": str(run)}
+    return TrainConfig(**saved | {"channels": tuple(saved["channels"])})
+
+def cli_config(argv: list[str] | None = None) -> TrainConfig:
+    "The run's config from the command line; with `--resume RUN`, RUN's own config overridden by the flags given."
+    cfg = vars(_cli_parser().parse_args(argv)); cfg["channels"] = tuple(cfg["channels"])
+    return resume_config(cfg["resume"], vars(_cli_parser(explicit=True).parse_args(argv))) if cfg["resume"] else TrainConfig(**cfg)
+
+def _run_cli(argv: list[str] | None = None) -> Path:
+    "Command-line entry (`python -m diffcrysgen.train --epochs 3 ...` or under `torchrun`): flags are TrainConfig fields."
+    run = train(cli_config(argv))
     if _dist()[0] == 0: print(run)
     return run
 
 if __name__ == "__main__" and "__file__" in globals(): _run_cli()   # a module run, not a notebook
+
 
 # %% ../nbs/03_train.ipynb #9f03d528
 def learning_curve(run) -> "go.Figure":
