@@ -28,13 +28,16 @@ PAPER_N = 1_264_466     # candidates generated in the paper
 
 
 def settings() -> list[tuple[str, object]]:
-    "Named sampler settings, the paper's first; TURBO is the fast default of `diffcrysgen sample --fast`."
-    from diffcrysgen.sample import FAST, TURBO, SamplerConfig as S
-    return [("paper: heun 100, churn 1, fp32", S()), ("heun 50, fp32", S(steps=50, S_churn=0.0)), ("heun 20, fp32 (FAST)", FAST),
-            ("heun 10, fp32", S(steps=10, S_churn=0.0)), ("heun 10, bf16", S(steps=10, S_churn=0.0, precision="bf16")),
-            ("dpm2m 20, fp32", S(steps=20, S_churn=0.0, solver="dpm2m")), ("dpm2m 20, bf16 (TURBO, --fast)", TURBO),
-            ("dpm2m 15, bf16", S(steps=15, S_churn=0.0, solver="dpm2m", precision="bf16")),
-            ("dpm2m 10, bf16", S(steps=10, S_churn=0.0, solver="dpm2m", precision="bf16"))]
+    "Named sampler settings, the paper's first; all but the first two sample the positions at λ = SHARPEN as `diffcrysgen sample` does; TURBO is `--fast`."
+    from dataclasses import replace
+    from diffcrysgen.sample import FAST, SHARPEN, TURBO, SamplerConfig as S
+    k = dict(sharpen=SHARPEN)
+    return [("paper: heun 100, churn 1, fp32", S()), ("dpm2m 20, bf16, plain (λ = 1)", replace(TURBO, sharpen=1.0)),
+            ("heun 100, churn 1, fp32 (`sample` default)", S(**k)), ("heun 50, fp32", S(steps=50, S_churn=0.0, **k)), ("heun 20, fp32 (FAST)", FAST),
+            ("heun 10, fp32", S(steps=10, S_churn=0.0, **k)), ("heun 10, bf16", S(steps=10, S_churn=0.0, precision="bf16", **k)),
+            ("dpm2m 20, fp32", S(steps=20, S_churn=0.0, solver="dpm2m", **k)), ("dpm2m 20, bf16 (TURBO, --fast)", TURBO),
+            ("dpm2m 15, bf16", S(steps=15, S_churn=0.0, solver="dpm2m", precision="bf16", **k)),
+            ("dpm2m 10, bf16", S(steps=10, S_churn=0.0, solver="dpm2m", precision="bf16", **k))]
 
 
 def random_checkpoint(path: Path) -> Path:
@@ -109,14 +112,14 @@ def main():
     if a.smoke: a.n, a.batch_size, a.quality_n, a.rss, a.dask_n = 16, 8, 16, [40, 80], 32
     import torch
     from diffcrysgen.denoiser import load_denoiser
-    from diffcrysgen.sample import TURBO, default_checkpoint
+    from diffcrysgen.sample import FAST, TURBO, default_checkpoint
     torch.set_num_threads(a.threads)
     tmp = Path(tempfile.mkdtemp()); ckpt = default_checkpoint(); shipped = ckpt.exists()
     if not shipped:
         print(f"NOTE: {ckpt} not found: using a randomly initialised default-architecture network (throughput only; validity meaningless)\n")
         ckpt = random_checkpoint(tmp / "random.pt")
     net, scaler, _ = load_denoiser(ckpt, device="cpu"); out = dict(args=vars(a), shipped=shipped)
-    named = settings(); paper_cfg = named[0][1]; fast = [(k, c) for k, c in named if c in (named[2][1], TURBO)]
+    named = settings(); paper_cfg = named[0][1]; fast = [(k, c) for k, c in named if c in (FAST, TURBO)]
 
     if not a.quality_only:   # the throughput table (needs an idle machine to mean anything)
         ref = None
