@@ -27,11 +27,11 @@ sys.path.insert(0, str(BENCH))
 PAPER_N = 1_264_466     # candidates generated in the paper
 
 
-def settings() -> list[tuple[str, object]]:
-    "Named sampler settings, the paper's first; all but the first two sample the positions at λ = SHARPEN as `diffcrysgen sample` does; TURBO is `--fast`."
+def settings(sharpen: float | None = None) -> list[tuple[str, object]]:
+    "Named sampler settings, the paper's first; all but the first two sample the positions at λ = `sharpen` (default SHARPEN, as `diffcrysgen sample`); TURBO is `--fast`."
     from dataclasses import replace
     from diffcrysgen.sample import FAST, SHARPEN, TURBO, SamplerConfig as S
-    k = dict(sharpen=SHARPEN)
+    k = dict(sharpen=SHARPEN if sharpen is None else sharpen); FAST, TURBO = replace(FAST, **k), replace(TURBO, **k)
     return [("paper: heun 100, churn 1, fp32", S()), ("dpm2m 20, bf16, plain (λ = 1)", replace(TURBO, sharpen=1.0)),
             ("heun 100, churn 1, fp32 (`sample` default)", S(**k)), ("heun 50, fp32", S(steps=50, S_churn=0.0, **k)), ("heun 20, fp32 (FAST)", FAST),
             ("heun 10, fp32", S(steps=10, S_churn=0.0, **k)), ("heun 10, bf16", S(steps=10, S_churn=0.0, precision="bf16", **k)),
@@ -105,6 +105,7 @@ def main():
     p.add_argument("--rss", type=int, nargs="*", default=[10_000, 100_000]); p.add_argument("--dask-n", type=int, default=4096)
     p.add_argument("--no-ref", action="store_true"); p.add_argument("--json", default="", help="also write all numbers to this JSON file")
     p.add_argument("--smoke", action="store_true", help="tiny sizes: a check that the benchmark runs")
+    p.add_argument("--sharpen", type=float, default=None, help="λ of the low-temperature positions in all but the first two settings (default: SHARPEN; 1: the tables before 2026-12-02)")
     p.add_argument("--quality-only", action="store_true", help="only the quality-vs-network-calls table (no reference, memory or Dask runs)")
     p.add_argument("--worker-rss", type=int, default=0); p.add_argument("--checkpoint", default=""); p.add_argument("--workers", type=int, default=0)
     a = p.parse_args()
@@ -119,7 +120,7 @@ def main():
         print(f"NOTE: {ckpt} not found: using a randomly initialised default-architecture network (throughput only; validity meaningless)\n")
         ckpt = random_checkpoint(tmp / "random.pt")
     net, scaler, _ = load_denoiser(ckpt, device="cpu"); out = dict(args=vars(a), shipped=shipped)
-    named = settings(); paper_cfg = named[0][1]; fast = [(k, c) for k, c in named if c in (FAST, TURBO)]
+    named = settings(a.sharpen); paper_cfg = named[0][1]; fast = [(k, c) for k, c in named if "(FAST)" in k or "(TURBO" in k]
 
     if not a.quality_only:   # the throughput table (needs an idle machine to mean anything)
         ref = None
