@@ -340,7 +340,7 @@ def add_sample_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--churn", type=real(0), default=None, help=f"S_churn of the heun solver (0: deterministic; default: the paper's {d.S_churn:g}; dpm2m: 0)")
     p.add_argument("--solver", choices=SOLVERS, default=None, help="heun: EDM Alg. 2 (the paper's); dpm2m: DPM-Solver++(2M), one network call per step")
     p.add_argument("--precision", choices=PRECISIONS, default=None, help="network arithmetic: fp32, or bf16 (faster on CPUs with AVX-512 BF16 and on GPUs)")
-    p.add_argument("--sharpen", type=real(0), default=SHARPEN, help=f"λ: the occupied sites' coordinate score × λ at every step (low-temperature positions; default {SHARPEN}; 1: the plain sampler, the paper's)")
+    p.add_argument("--sharpen", type=real(0), default=SHARPEN, help=f"λ: the occupied sites' coordinate score × λ at every step (low-temperature positions; default {SHARPEN}, for 20 or more steps; 1: the plain sampler, the paper's, and for fewer steps)")
     p.add_argument("--fast", action="store_true", help="shorthand for --solver dpm2m --steps 20 --precision bf16 (20 network calls; see bench/sample_throughput.py)")
     p.add_argument("--batch-size", type=count(), default=256, help="crystals per network call")
     p.add_argument("--chunk-size", type=count(), default=1024, help="crystals per Parquet part")
