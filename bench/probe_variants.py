@@ -12,7 +12,8 @@ from diffcrysgen.analysis import spacegroups
 from diffcrysgen.denoiser import load_denoiser
 from diffcrysgen.metrics import crystal_set_from_generated, structure_validity
 from diffcrysgen.probe import _real_sets, set_stats
-from diffcrysgen.sample import FAST, SHARPEN, TURBO, SamplerConfig, sample_table
+from diffcrysgen.ircr import ROW_C
+from diffcrysgen.sample import FAST, SHARPEN, TURBO, SamplerConfig, sample_table, sharpened
 
 PLAIN = replace(TURBO, sharpen=1.0)   # `--fast` without the low-temperature positions
 VARIANTS = dict(turbo=TURBO, turbo_plain=PLAIN, **{f"turbo_sharpen{l}": replace(TURBO, sharpen=l) for l in (1.05, 1.2, 1.3, 1.4, 1.5, 1.7, 2.0)}, turbo_fp32=replace(TURBO, precision="fp32"), dpm30=replace(TURBO, steps=30), dpm50=replace(TURBO, steps=50),
@@ -25,24 +26,20 @@ class AutoGuided(torch.nn.Module):
     def forward(self, x, sigma, cond=None):
         d0 = self.weak(x, sigma); return d0 + self.w * (self.net(x, sigma) - d0)
 
-ROWS = dict(all=slice(0, 136), elc=slice(0, 116), lco=slice(94, 136), lc=slice(94, 116), c=slice(96, 116), e=slice(0, 94))   # IRCR row blocks
+ROWS = dict(all=slice(0, 136), elc=slice(0, 116), lco=slice(94, 136), lc=slice(94, 116), c=ROW_C, e=slice(0, 94))   # IRCR row blocks; "cocc": `sharpened`
 
 class Sharpened(torch.nn.Module):
-    "x + λ (D − x) on IRCR rows `rows` at σ ≤ `below`: the score scaled by λ there, a low-temperature sampler (λ > 1 sharpens towards the modes)."
+    "x + λ (D − x) on IRCR rows `rows` (\"cocc\": the package's `sharpened`, occupied sites' coordinates) at σ ≤ `below`: a low-temperature sampler."
     def __init__(self, net, lam: float, rows: str = "all", below: float = float("inf")):
-        super().__init__(); self.net, self.lam, self.rows, self.below, self.sigma_data = net, lam, ROWS[rows if rows != "cocc" else "c"], below, net.sigma_data
-        self.gated = rows == "cocc"                                           # coordinates of occupied sites only
+        super().__init__(); self.net, self.lam, self.rows, self.below, self.sigma_data = net, lam, rows, below, net.sigma_data
     def forward(self, x, sigma, cond=None):
         d = self.net(x, sigma); s = torch.as_tensor(sigma, device=x.device).reshape(-1)
         if float(s.max()) > self.below: return d
-        d = d.clone()
-        if self.gated:                                                        # only the coordinates of sites D calls occupied
-            occ = (d[:, :, 116:136].amax(1, keepdim=True) > 0).to(d.dtype); lam = 1 + (self.lam - 1) * occ   # (B, 1, 20)
-            d[:, :, 96:116] = x[:, :, 96:116] + lam * (d[:, :, 96:116] - x[:, :, 96:116]); return d
-        d[:, :, self.rows] = x[:, :, self.rows] + self.lam * (d[:, :, self.rows] - x[:, :, self.rows]); return d
+        if self.rows == "cocc": return sharpened(x, d, self.lam)
+        r = ROWS[self.rows]; d = d.clone(); d[:, :, r] = x[:, :, r] + self.lam * (d[:, :, r] - x[:, :, r]); return d
 
-def sharpened(net, spec: str) -> tuple[str, "Sharpened"]:
-    "A variant from 'λ[:rows[:σmax]]', e.g. '1.1', '1.1:c', '1.1:all:1.0'."
+def sharpened_variant(net, spec: str) -> tuple[str, "Sharpened"]:
+    "A variant from 'λ[:rows[:σmax]]', e.g. '1.1', '1.1:c', '1.5:cocc', '1.1:all:1.0'."
     parts = spec.split(":"); lam, rows, below = parts + ["1", "all", "inf"][len(parts):]
     return f"sharpened lam={lam} rows={rows} below={below}", Sharpened(net, float(lam), rows, float(below))
 
@@ -62,7 +59,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("checkpoint"); p.add_argument("--variants", default="turbo", help=f"comma-separated, of {', '.join(VARIANTS)}")
     p.add_argument("--guide-by", help="weaker checkpoint for autoguidance"); p.add_argument("--w", default="1.5,2", help="guidance weights")
-    p.add_argument("--sharpen", help=f"score scales λ[:rows[:σmax]], comma-separated, rows of {', '.join(ROWS)} (low-temperature sampling with the fast sampler)")
+    p.add_argument("--sharpen", help=f"score scales λ[:rows[:σmax]], comma-separated, rows of {', '.join(ROWS)}, cocc (low-temperature sampling with the fast sampler)")
     p.add_argument("--snap-guard", type=float, help="override the checkpoint's snap guard (Å; 0: off, as before 2026-12-02)")
     p.add_argument("--by-size", action="store_true"); p.add_argument("--n", type=int, default=1024); p.add_argument("--threads", type=int, default=1)
     a = p.parse_args(argv); torch.set_num_threads(a.threads)
@@ -72,7 +69,7 @@ def main(argv=None) -> int:
     if a.snap_guard is not None: net.model.cfg.snap_guard = a.snap_guard
     runs = [(v, net, VARIANTS[v]) for v in a.variants.split(",") if v]
     if a.guide_by: weak = load_denoiser(a.guide_by, device="cpu")[0]; runs += [(f"autoguided w={w}", AutoGuided(net, weak, float(w)), PLAIN) for w in a.w.split(",")]
-    if a.sharpen: runs += [(*sharpened(net, v), PLAIN) for v in a.sharpen.split(",")]
+    if a.sharpen: runs += [(*sharpened_variant(net, v), PLAIN) for v in a.sharpen.split(",")]
     for name, model, cfg in runs:
         t = time.time(); df = table(model, scaler, a.n, cfg); cs = crystal_set_from_generated(df, name)
         r = dict(checkpoint=a.checkpoint, step=int(ck.get("step", 0)), variant=name, sampler_sharpen=cfg.sharpen, snap_guard=net.model.cfg.snap_guard, guide_by=a.guide_by if "autoguided" in name else None,
