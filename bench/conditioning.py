@@ -31,7 +31,7 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     if a.smoke: a.n, a.inpaint_n, a.chgnet_max, a.guidance = 16, 8, 4, [0.0, 2.0]
     import torch; torch.set_num_threads(a.threads)
-    from diffcrysgen.conditioning import conditioning_benchmark, inpainting_benchmark, training_rate
+    from diffcrysgen.conditioning_bench import conditioning_benchmark, inpainting_benchmark, training_rate
     from diffcrysgen.sample import SHARPEN, SamplerConfig
     if a.sharpen is None: a.sharpen = SHARPEN
     cfg = SamplerConfig(steps=a.steps, S_churn=a.churn, sharpen=a.sharpen); t0 = time.time()

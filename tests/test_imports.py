@@ -1,6 +1,6 @@
 """The package's import graph, read from the source with `ast` (every import counts, also those inside functions):
-no import circle, and the layers of the README's notebook map hold, i.e. a module imports only modules of lower
-layers. `runs` sits at the bottom: it imports no other module of the package and no torch at import time."""
+no import circle, and every import goes to a module of a lower-numbered notebook; the README's notebook map lists
+every module in number order. `runs` sits at the bottom: it imports no other module of the package and no torch at import time."""
 import ast, graphlib, re
 from pathlib import Path
 import pytest
@@ -37,10 +37,17 @@ def graph() -> dict[str, set[str]]:
     "module → the package modules it imports."
     return {m: package_deps(imported(m)) - {m} for m in MODULES}
 
-def readme_layers() -> dict[str, int]:
-    "module → layer, from the README's notebook map (`| `NN_name` | `module` | layer | … |`)."
-    rows = re.findall(r"^\| `[0-9][0-9a-z]*_\w+` \| `(\w+)` \| (\d+) \|", (ROOT / "README.md").read_text(), re.M)
-    return {m: int(k) for m, k in rows}
+def notebook_numbers() -> dict[str, int]:
+    "module → the number of the notebook it is exported from (`nbs/NN_name.ipynb` with `#| default_exp module`)."
+    out = {}
+    for nb in sorted((ROOT / "nbs").glob("[0-9][0-9]_*.ipynb")):
+        m = re.search(r"#\\?\|\s*default_exp\s+(\w+)", nb.read_text())
+        if m: out[m.group(1)] = int(nb.name[:2])
+    return out
+
+def readme_map() -> list[str]:
+    "The modules of the README's notebook map (`| `NN_name` | `module` | … |`), in the map's order."
+    return re.findall(r"^\| `[0-9][0-9]_\w+` \| `(\w+)` \|", (ROOT / "README.md").read_text(), re.M)
 
 def test_modules_found():
     assert {"ircr", "runs", "sample", "cli"} <= set(MODULES), MODULES
@@ -50,11 +57,18 @@ def test_no_import_cycle():
     except graphlib.CycleError as e: pytest.fail(f"import circle: {' -> '.join(e.args[1])}", pytrace=False)
     assert sorted(order) == MODULES
 
-def test_lower_layers_never_import_higher_ones():
-    layers = readme_layers()
-    assert set(layers) == set(MODULES), f"README notebook map: modules missing {sorted(set(MODULES) - set(layers))}, stale {sorted(set(layers) - set(MODULES))}"
-    bad = [f"{m} (layer {layers[m]}) imports {d} (layer {layers[d]})" for m, deps in graph().items() for d in sorted(deps) if layers[d] >= layers[m]]
+def test_imports_go_to_lower_numbered_notebooks():
+    nums = notebook_numbers()
+    assert set(nums) == set(MODULES), f"modules without a notebook {sorted(set(MODULES) - set(nums))}, notebooks without a module {sorted(set(nums) - set(MODULES))}"
+    assert len(set(nums.values())) == len(nums), f"two notebooks share a number: {sorted(nums.items(), key=lambda kv: kv[1])}"
+    bad = [f"{m} ({nums[m]:02d}) imports {d} ({nums[d]:02d})" for m, deps in graph().items() for d in sorted(deps) if nums[d] >= nums[m]]
     assert not bad, "; ".join(bad)
+
+def test_readme_map_in_number_order():
+    nums = notebook_numbers()
+    listed = readme_map()
+    assert sorted(listed) == sorted(nums), f"README notebook map: missing {sorted(set(nums) - set(listed))}, stale {sorted(set(listed) - set(nums))}"
+    assert listed == sorted(listed, key=nums.get), f"README notebook map out of number order: {listed}"
 
 def test_runs_is_the_bottom():
     assert graph()["runs"] == set(), graph()["runs"]

@@ -2,7 +2,7 @@
 
 Eligible = every MP-20 crystal with positions (train, positions reconstructed; val; test) after `IRCR_LIMITS` (≤ 20
 sites, ≤ 3 elements, Z ≤ 94): 35,446 crystals, plus a seeded 4,000 of the 22,099 mp-extra crystals (all of them are
-checked numerically in nbs/01_data.ipynb and by `make demo`). The StructureMatcher pass (≈ 7 ms per crystal) runs in a
+checked numerically in nbs/05_data.ipynb and by `make demo`). The StructureMatcher pass (≈ 7 ms per crystal) runs in a
 2-process pool over chunks.
 """
 import concurrent.futures as cf
