@@ -9,7 +9,7 @@ import argparse, json, sys, time
 from dataclasses import replace
 import numpy as np, pandas as pd, torch
 from diffcrysgen.analysis import spacegroups
-from diffcrysgen.denoiser import load_denoiser
+from diffcrysgen.checkpoints import load_denoiser
 from diffcrysgen.metrics import crystal_set_from_generated, structure_validity
 from diffcrysgen.probe import _real_sets, set_stats
 from diffcrysgen.ircr import ROW_C
@@ -17,7 +17,7 @@ from diffcrysgen.sample import FAST, SHARPEN, TURBO, SamplerConfig, sample_table
 
 PLAIN = replace(TURBO, sharpen=1.0)   # `--fast` without the low-temperature positions
 VARIANTS = dict(turbo=TURBO, turbo_plain=PLAIN, **{f"turbo_sharpen{l}": replace(TURBO, sharpen=l) for l in (1.05, 1.2, 1.3, 1.4, 1.5, 1.7, 2.0)}, turbo_fp32=replace(TURBO, precision="fp32"), dpm30=replace(TURBO, steps=30), dpm50=replace(TURBO, steps=50),
-                fast=FAST, heun50c1=SamplerConfig(steps=50, S_churn=1.0), paper=SamplerConfig(), paper_sharpen=replace(SamplerConfig(), sharpen=SHARPEN), fast_plain=replace(FAST, sharpen=1.0), turbo_smin5e4=replace(TURBO, sigma_min=5e-4))
+                fast=FAST, heun50c1=SamplerConfig(steps=50, S_churn=1.0, sharpen=1.0), paper=SamplerConfig(sharpen=1.0), paper_sharpen=replace(SamplerConfig(), sharpen=SHARPEN), fast_plain=replace(FAST, sharpen=1.0), turbo_smin5e4=replace(TURBO, sigma_min=5e-4))
 
 class AutoGuided(torch.nn.Module):
     "D_weak + w (D − D_weak): a denoiser guided by a weaker version of itself."
@@ -66,13 +66,13 @@ def main(argv=None) -> int:
     bad = [v for v in a.variants.split(",") if v and v not in VARIANTS]
     if bad: p.error(f"--variants {','.join(bad)}: unknown; use {', '.join(VARIANTS)}")
     net, scaler, ck = load_denoiser(a.checkpoint, device="cpu"); _, val = _real_sets(16, 0)
-    if a.snap_guard is not None: net.model.cfg.snap_guard = a.snap_guard
+    if a.snap_guard is not None: net.model.sym.cfg.snap_guard = a.snap_guard
     runs = [(v, net, VARIANTS[v]) for v in a.variants.split(",") if v]
     if a.guide_by: weak = load_denoiser(a.guide_by, device="cpu")[0]; runs += [(f"autoguided w={w}", AutoGuided(net, weak, float(w)), PLAIN) for w in a.w.split(",")]
     if a.sharpen: runs += [(*sharpened_variant(net, v), PLAIN) for v in a.sharpen.split(",")]
     for name, model, cfg in runs:
         t = time.time(); df = table(model, scaler, a.n, cfg); cs = crystal_set_from_generated(df, name)
-        r = dict(checkpoint=a.checkpoint, step=int(ck.get("step", 0)), variant=name, sampler_sharpen=cfg.sharpen, snap_guard=net.model.cfg.snap_guard, guide_by=a.guide_by if "autoguided" in name else None,
+        r = dict(checkpoint=a.checkpoint, step=int(ck.get("step", 0)), variant=name, sampler_sharpen=cfg.sharpen, snap_guard=net.model.sym.cfg.snap_guard, guide_by=a.guide_by if "autoguided" in name else None,
                  sample_s=round(time.time() - t, 1), **{k: round(v, 2) if isinstance(v, float) else v for k, v in set_stats(cs, val).items()})
         if a.by_size: r.update(p1_breakdown(cs))
         print(json.dumps(r), flush=True)

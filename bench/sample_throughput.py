@@ -32,7 +32,7 @@ def settings(sharpen: float | None = None) -> list[tuple[str, object]]:
     from dataclasses import replace
     from diffcrysgen.sample import FAST, SHARPEN, TURBO, SamplerConfig as S
     k = dict(sharpen=SHARPEN if sharpen is None else sharpen); FAST, TURBO = replace(FAST, **k), replace(TURBO, **k)
-    return [("paper: heun 100, churn 1, fp32", S()), ("dpm2m 20, bf16, plain (λ = 1)", replace(TURBO, sharpen=1.0)),
+    return [("paper: heun 100, churn 1, fp32", S(sharpen=1.0)), ("dpm2m 20, bf16, plain (λ = 1)", replace(TURBO, sharpen=1.0)),
             ("heun 100, churn 1, fp32 (`sample` default)", S(**k)), ("heun 50, fp32", S(steps=50, S_churn=0.0, **k)), ("heun 20, fp32 (FAST)", FAST),
             ("heun 10, fp32", S(steps=10, S_churn=0.0, **k)), ("heun 10, bf16", S(steps=10, S_churn=0.0, precision="bf16", **k)),
             ("dpm2m 20, fp32", S(steps=20, S_churn=0.0, solver="dpm2m", **k)), ("dpm2m 20, bf16 (TURBO, --fast)", TURBO),
@@ -44,7 +44,8 @@ def random_checkpoint(path: Path) -> Path:
     "A checkpoint file of a randomly initialised default-architecture denoiser, with a scaler fitted on the kit train split."
     import torch
     from diffcrysgen.data import encode_table, kit_splits
-    from diffcrysgen.denoiser import CKPT_FORMAT, UNetConfig, build_denoiser, model_args_of
+    from diffcrysgen.denoiser import UNetConfig, build_denoiser, model_args_of
+    from diffcrysgen.checkpoints import CKPT_FORMAT
     from diffcrysgen.ircr import IRCRScaler, sigma_data_of
     X = encode_table(kit_splits()["train"]); scaler = IRCRScaler.fit(X)
     torch.manual_seed(0); args = model_args_of(UNetConfig(), sigma_data_of(scaler.transform(X)))
@@ -112,7 +113,7 @@ def main():
     if a.worker_rss: return worker_rss(a)
     if a.smoke: a.n, a.batch_size, a.quality_n, a.rss, a.dask_n = 16, 8, 16, [40, 80], 32
     import torch
-    from diffcrysgen.denoiser import load_denoiser
+    from diffcrysgen.checkpoints import load_denoiser
     from diffcrysgen.sample import FAST, TURBO, default_checkpoint
     torch.set_num_threads(a.threads)
     tmp = Path(tempfile.mkdtemp()); ckpt = default_checkpoint(); shipped = ckpt.exists()

@@ -9,7 +9,7 @@ README, with the published numbers and their protocols, and writes it with every
 """
 import argparse, json, subprocess, sys, time
 from pathlib import Path
-from diffcrysgen.metrics import EvalConfig, evaluate, jsonable
+from diffcrysgen.evaluate import EvalConfig, evaluate, jsonable
 
 ROOT = Path(__file__).resolve().parents[1]
 KEYS = ("converged", "stable", "metastable", "unique", "novel", "sun", "msun", "sun_smact", "matched", "spacegroup_kept")

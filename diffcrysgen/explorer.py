@@ -16,7 +16,7 @@ from pymatgen.core import Element, Structure
 from pymatgen.io.cif import CifWriter
 from .analysis import CRYSTAL_SYSTEMS, generated_structures
 from .data import known_formulas
-from .runs import read_generated
+from .schema import read_generated
 from .figures import structure_figure
 
 # %% auto #0
@@ -31,7 +31,8 @@ def add_novelty(df: pd.DataFrame, known: set[str] | None = None) -> pd.DataFrame
 
 def explorer_table(run_dir, predict: bool = False, known: set[str] | None = None) -> tuple[pd.DataFrame, int]:
     "The decoded crystals of a run with novelty (and predictions if `predict`), and how many failed to decode."
-    df = read_generated(run_dir); ok = (df.decode_error == "").to_numpy()
+    df = read_generated(run_dir)
+    ok = (df.decode_error == "").to_numpy()
     df = add_novelty(df[ok].reset_index(drop=True), known)
     if predict:
         from diffcrysgen.properties import predict_table
@@ -58,30 +59,42 @@ _SYMBOLS = {Element.from_Z(z).symbol for z in range(1, 119)}
 def has_elements(df: pd.DataFrame, symbols) -> np.ndarray:   # (N, k) bool
     "Whether each crystal's species include each of `symbols`."
     bad = [s for s in symbols if s not in _SYMBOLS]
-    if bad: raise ValueError(f"{', '.join(map(repr, bad))}: not an element symbol")
-    lens = df.species.map(len).to_numpy(); rows = np.repeat(np.arange(len(df)), lens)
+    if bad:
+        raise ValueError(f"{', '.join(map(repr, bad))}: not an element symbol")
+    lens = df.species.map(len).to_numpy()
+    rows = np.repeat(np.arange(len(df)), lens)
     sym = np.concatenate(df.species.to_numpy()).astype(str) if lens.sum() else np.zeros(0, str)
     out = np.zeros((len(df), len(symbols)), bool)
-    for j, s in enumerate(symbols): out[rows[sym == s], j] = True
+    for j, s in enumerate(symbols):
+        out[rows[sym == s], j] = True
     return out
 
 # %% ../nbs/25_explorer.ipynb #8aabb9f7
 def _in_range(df: pd.DataFrame, col: str, rng, what: str) -> np.ndarray:
     "Rows whose `col` lies in the inclusive range `rng` (NaN never does); all rows when `rng` is None."
-    if rng is None: return np.ones(len(df), bool)
-    if col not in df: raise ValueError(f"{what} range set but the table has no {col} column (add predictions: explorer_table(..., predict=True))")
-    v = df[col].to_numpy(float); return (v >= rng[0]) & (v <= rng[1])
+    if rng is None:
+        return np.ones(len(df), bool)
+    if col not in df:
+        hint = "add predictions: explorer_table(..., predict=True)"
+        raise ValueError(f"{what} range set but the table has no {col} column ({hint})")
+    v = df[col].to_numpy(float)
+    return (v >= rng[0]) & (v <= rng[1])
 
 def filter_mask(df: pd.DataFrame, flt: ExplorerFilter) -> np.ndarray:
     "Boolean mask of the rows `flt` keeps."
     m = has_elements(df, flt.elements_all).all(1) & ~has_elements(df, flt.elements_none).any(1)
-    m &= _in_range(df, "n_elements", flt.n_elements, "element-count") & _in_range(df, "spacegroup", flt.spacegroup, "space-group")
+    m &= _in_range(df, "n_elements", flt.n_elements, "element-count")
+    m &= _in_range(df, "spacegroup", flt.spacegroup, "space-group")
     m &= _in_range(df, "hform_pred", flt.hform, "h_form") & _in_range(df, "ms_pred", flt.ms, "Ms")
-    if flt.crystal_systems: m &= df.crystal_system.isin(flt.crystal_systems).to_numpy()
-    if flt.valid_only: m &= df.valid.to_numpy(bool)
-    if flt.novelty not in ("any", "novel", "known"): raise ValueError(f"novelty {flt.novelty!r}: choose 'any', 'novel' or 'known'")
+    if flt.crystal_systems:
+        m &= df.crystal_system.isin(flt.crystal_systems).to_numpy()
+    if flt.valid_only:
+        m &= df.valid.to_numpy(bool)
+    if flt.novelty not in ("any", "novel", "known"):
+        raise ValueError(f"novelty {flt.novelty!r}: choose 'any', 'novel' or 'known'")
     if flt.novelty != "any":
-        if "novel" not in df: raise ValueError("novelty filter set but the table has no novel column (add_novelty)")
+        if "novel" not in df:
+            raise ValueError("novelty filter set but the table has no novel column (add_novelty)")
         m &= df.novel.to_numpy(bool) == (flt.novelty == "novel")
     return m
 
@@ -90,22 +103,25 @@ def filter_table(df: pd.DataFrame, flt: ExplorerFilter) -> pd.DataFrame:
     return df[filter_mask(df, flt)]
 
 # %% ../nbs/25_explorer.ipynb #b1c028fe
-TABLE_COLUMNS = ("index", "formula", "n_sites", "n_elements", "spacegroup_symbol", "crystal_system", "valid", "min_distance",
-                 "density", "hform_pred", "ms_pred", "novel")   # shown when present
+TABLE_COLUMNS = ("index", "formula", "n_sites", "n_elements", "spacegroup_symbol", "crystal_system", "valid",
+                 "min_distance", "density", "hform_pred", "ms_pred", "novel")   # shown when present
 
 def sort_table(df: pd.DataFrame, by: str, descending: bool = False) -> pd.DataFrame:
     "Rows sorted by one column (stable, missing values last)."
-    if by not in df: raise ValueError(f"cannot sort by {by!r}: no such column (columns: {', '.join(df.columns)})")
+    if by not in df:
+        raise ValueError(f"cannot sort by {by!r}: no such column (columns: {', '.join(df.columns)})")
     return df.sort_values(by, ascending=not descending, kind="stable", na_position="last")
 
 def _cell(v) -> str:
     "A table cell as text: floats with 3 decimals, lists joined."
-    if isinstance(v, (float, np.floating)): return "—" if np.isnan(v) else f"{v:.3f}"
+    if isinstance(v, (float, np.floating)):
+        return "—" if np.isnan(v) else f"{v:.3f}"
     return str(v)
 
 def table_lines(df: pd.DataFrame, columns=TABLE_COLUMNS) -> tuple[str, list[str]]:
     "Header and one fixed-width text line per row, for the columns of `columns` that `df` has."
-    cols = [c for c in columns if c in df]; cells = [[_cell(v) for v in df[c]] for c in cols]
+    cols = [c for c in columns if c in df]
+    cells = [[_cell(v) for v in df[c]] for c in cols]
     w = [max([len(c)] + [len(s) for s in col]) for c, col in zip(cols, cells)]
     header = "  ".join(c.ljust(k) for c, k in zip(cols, w))
     return header, ["  ".join(col[i].ljust(k) for col, k in zip(cells, w)) for i in range(len(df))]
@@ -114,8 +130,11 @@ def table_lines(df: pd.DataFrame, columns=TABLE_COLUMNS) -> tuple[str, list[str]
 def _row(df: pd.DataFrame, index: int) -> pd.DataFrame:
     "The one row of crystal `index`, as a frame."
     row = df[df["index"] == index]
-    if len(row) != 1: raise ValueError(f"crystal {index}: {'not in this table' if len(row) == 0 else f'{len(row)} rows (mixed runs?)'}")
-    if row.decode_error.iloc[0]: raise ValueError(f"crystal {index}: no structure ({row.decode_error.iloc[0]})")
+    if len(row) != 1:
+        why = "not in this table" if len(row) == 0 else f"{len(row)} rows (mixed runs?)"
+        raise ValueError(f"crystal {index}: {why}")
+    if row.decode_error.iloc[0]:
+        raise ValueError(f"crystal {index}: no structure ({row.decode_error.iloc[0]})")
     return row
 
 def select(df: pd.DataFrame, index: int) -> Structure:
@@ -137,10 +156,13 @@ _CSS = "<style>.dcg-rows select, .dcg-header pre {font-family: monospace; font-s
 
 def _range_slider(df: pd.DataFrame, col: str, label: str, step: float) -> widgets.FloatRangeSlider | None:
     "A slider over the finite values of a column, or None when the table lacks it."
-    if col not in df or not np.isfinite(df[col].to_numpy(float)).any(): return None
-    v = df[col].to_numpy(float); lo, hi = float(np.floor(np.nanmin(v) / step) * step), float(np.ceil(np.nanmax(v) / step) * step)
-    return widgets.FloatRangeSlider(value=(lo, hi), min=lo, max=hi, step=step, description=label, continuous_update=False,
-                                    style=dict(description_width="110px"), layout=dict(width="420px"))
+    if col not in df or not np.isfinite(df[col].to_numpy(float)).any():
+        return None
+    v = df[col].to_numpy(float)
+    lo, hi = float(np.floor(np.nanmin(v) / step) * step), float(np.ceil(np.nanmax(v) / step) * step)
+    return widgets.FloatRangeSlider(value=(lo, hi), min=lo, max=hi, step=step, description=label,
+                                    continuous_update=False, style=dict(description_width="110px"),
+                                    layout=dict(width="420px"))
 
 def _symbols(text: str) -> tuple[str, ...]:
     "Element symbols typed into a box, separated by spaces or commas."
@@ -156,11 +178,14 @@ class Explorer:
         self.exclude = widgets.Text(description="contains none", placeholder="e.g. La Ce", **W)
         k = max(3, int(np.max(df.n_elements.to_numpy(int), initial=0)))
         self.n_elements = widgets.IntRangeSlider(value=(1, k), min=1, max=k, description="elements", **W)
-        self.spacegroup = widgets.IntRangeSlider(value=(0, 230), min=0, max=230, description="space group", continuous_update=False, **W)
-        self.systems = widgets.SelectMultiple(options=CRYSTAL_SYSTEMS, value=CRYSTAL_SYSTEMS, rows=7, description="crystal system", **W)
+        self.spacegroup = widgets.IntRangeSlider(value=(0, 230), min=0, max=230, description="space group",
+                                                 continuous_update=False, **W)
+        self.systems = widgets.SelectMultiple(options=CRYSTAL_SYSTEMS, value=CRYSTAL_SYSTEMS, rows=7,
+                                              description="crystal system", **W)
         self.valid = widgets.Checkbox(value=False, description="valid only", indent=False)
         self.novelty = widgets.Dropdown(options=["any", "novel", "known"], value="any", description="composition", **W)
-        self.hform, self.ms = _range_slider(df, "hform_pred", "h_form (eV/atom)", 0.05), _range_slider(df, "ms_pred", "Ms (T)", 0.05)
+        self.hform = _range_slider(df, "hform_pred", "h_form (eV/atom)", 0.05)
+        self.ms = _range_slider(df, "ms_pred", "Ms (T)", 0.05)
         self._build_rest()
 
 # %% ../nbs/25_explorer.ipynb #7599899f
@@ -168,32 +193,39 @@ class Explorer:
 def _build_rest(self: Explorer):
     "The sort controls, count, table and view, their classes, and the callbacks."
     cols = [c for c in TABLE_COLUMNS if c in self.df]
-    self.sort_by = widgets.Dropdown(options=cols, value="index", description="sort by", style=dict(description_width="110px"))
+    self.sort_by = widgets.Dropdown(options=cols, value="index", description="sort by",
+                                    style=dict(description_width="110px"))
     self.descending = widgets.Checkbox(value=False, description="descending", indent=False)
     self.count, self.message, self.header = widgets.HTML(), widgets.HTML(), widgets.HTML()
     self.rows = widgets.Select(options=[], rows=14, layout=dict(width="100%"))
     self.view, self.cif = widgets.Output(), widgets.HTML()
-    for w, c in [(self.include, "dcg-include"), (self.exclude, "dcg-exclude"), (self.systems, "dcg-systems"), (self.valid, "dcg-valid"),
-                 (self.count, "dcg-count"), (self.message, "dcg-message"), (self.header, "dcg-header"), (self.rows, "dcg-rows"),
-                 (self.view, "dcg-view"), (self.cif, "dcg-cif"), (self.sort_by, "dcg-sort")]: w.add_class(c)
-    for w in self.filter_widgets() + [self.sort_by, self.descending]: w.observe(lambda _: self.refresh(), names="value")
+    for w, c in [(self.include, "dcg-include"), (self.exclude, "dcg-exclude"), (self.systems, "dcg-systems"),
+                 (self.valid, "dcg-valid"), (self.count, "dcg-count"), (self.message, "dcg-message"),
+                 (self.header, "dcg-header"), (self.rows, "dcg-rows"), (self.view, "dcg-view"), (self.cif, "dcg-cif"),
+                 (self.sort_by, "dcg-sort")]:
+        w.add_class(c)
+    for w in self.filter_widgets() + [self.sort_by, self.descending]:
+        w.observe(lambda _: self.refresh(), names="value")
     self.rows.observe(lambda ch: ch.new is not None and self.show(ch.new), names="value")
     self.refresh()
 
 @patch
 def filter_widgets(self: Explorer) -> list:
     "The widgets that make the filter."
-    return [w for w in (self.include, self.exclude, self.n_elements, self.spacegroup, self.systems, self.valid, self.novelty, self.hform, self.ms) if w is not None]
+    ws = (self.include, self.exclude, self.n_elements, self.spacegroup, self.systems, self.valid, self.novelty,
+          self.hform, self.ms)
+    return [w for w in ws if w is not None]
 
 # %% ../nbs/25_explorer.ipynb #25930527
 @patch
 def current_filter(self: Explorer) -> ExplorerFilter:
     "The filter the widgets describe (a full range or every system ticked means no constraint)."
     full = lambda w: tuple(w.value) == (w.min, w.max)
+    every_system = set(self.systems.value) == set(CRYSTAL_SYSTEMS)
     return ExplorerFilter(elements_all=_symbols(self.include.value), elements_none=_symbols(self.exclude.value),
                           n_elements=None if full(self.n_elements) else tuple(self.n_elements.value),
                           spacegroup=None if full(self.spacegroup) else tuple(self.spacegroup.value),
-                          crystal_systems=() if set(self.systems.value) == set(CRYSTAL_SYSTEMS) else tuple(self.systems.value),
+                          crystal_systems=() if every_system else tuple(self.systems.value),
                           valid_only=self.valid.value, novelty=self.novelty.value,
                           hform=None if self.hform is None or full(self.hform) else tuple(self.hform.value),
                           ms=None if self.ms is None or full(self.ms) else tuple(self.ms.value))
@@ -202,8 +234,11 @@ def current_filter(self: Explorer) -> ExplorerFilter:
 @patch
 def refresh(self: Explorer):
     "Apply the filter and sort, then update the count and the table (a bad filter leaves the table as it was)."
-    try: shown = sort_table(filter_table(self.df, self.current_filter()), self.sort_by.value, self.descending.value)
-    except ValueError as e: self.message.value = f"<span style='color:#b00'>{html.escape(str(e))}</span>"; return
+    try:
+        shown = sort_table(filter_table(self.df, self.current_filter()), self.sort_by.value, self.descending.value)
+    except ValueError as e:
+        self.message.value = f"<span style='color:#b00'>{html.escape(str(e))}</span>"
+        return
     self.message.value, self.shown = "", shown
     failed = f"; {self.n_failed:,} failed to decode (not listed)" if self.n_failed else ""
     more = f"; listing the first {self.max_rows:,}" if len(shown) > self.max_rows else ""
@@ -211,20 +246,25 @@ def refresh(self: Explorer):
     head, lines = table_lines(shown.head(self.max_rows))
     self.header.value = f"<pre style='margin:0'>{html.escape(head)}</pre>"
     self.rows.options = list(zip(lines, shown["index"].head(self.max_rows).tolist()))
-    if self.selected not in set(shown["index"].head(self.max_rows)): self.rows.value = None
+    if self.selected not in set(shown["index"].head(self.max_rows)):
+        self.rows.value = None
 
 # %% ../nbs/25_explorer.ipynb #bc2f2181
 @patch
 def show(self: Explorer, index: int):
     "Show crystal `index`: the plotly 3D view, its CIF link and, with `ctk`, crystal-toolkit's view."
-    self.selected = index; row = _row(self.df, index).iloc[0]; st = select(self.df, index)
-    title = f"#{index} {row.formula} — {row.spacegroup_symbol or '?'} ({row.crystal_system or 'no symmetry'}), {row.n_sites} sites"
+    self.selected = index
+    row = _row(self.df, index).iloc[0]
+    st = select(self.df, index)
+    symmetry = f"{row.spacegroup_symbol or '?'} ({row.crystal_system or 'no symmetry'})"
+    title = f"#{index} {row.formula} — {symmetry}, {row.n_sites} sites"
     self.figure = structure_figure(st, title=title)
     self.cif.value = cif_link(cif_text(self.df, index), f"{row.formula}-{index}.cif")
     with self.view:
         self.view.clear_output(wait=True)
         display(self.figure)
-        if self.ctk: _ctk_view(st)
+        if self.ctk:
+            _ctk_view(st)
 
 def _ctk_view(st: Structure) -> None:
     "Display crystal-toolkit's interactive view of a structure (a Dash app served from the kernel, one port reused)."
@@ -232,7 +272,7 @@ def _ctk_view(st: Structure) -> None:
     from crystal_toolkit.settings import SETTINGS
     if SETTINGS.JUPYTER_EMBED_PORT is None:
         from crystal_toolkit.core.jupyter import _JupyterRenderer
-        SETTINGS.JUPYTER_EMBED_PORT = _JupyterRenderer._find_available_port()   # a fixed port: each view replaces the last
+        SETTINGS.JUPYTER_EMBED_PORT = _JupyterRenderer._find_available_port()  # fixed port: each view replaces the last
     display(st)
 
 # %% ../nbs/25_explorer.ipynb #41d76a09
@@ -243,4 +283,5 @@ def widget(self: Explorer) -> widgets.Widget:
     left = widgets.VBox([self.include, self.exclude, self.n_elements, self.spacegroup, self.valid])
     right = widgets.VBox([self.systems, self.novelty, *sliders])
     sort = widgets.HBox([self.sort_by, self.descending])
-    return widgets.VBox([widgets.HTML(_CSS), widgets.HBox([left, right]), sort, self.count, self.message, self.header, self.rows, self.cif, self.view])
+    return widgets.VBox([widgets.HTML(_CSS), widgets.HBox([left, right]), sort, self.count, self.message, self.header,
+                         self.rows, self.cif, self.view])

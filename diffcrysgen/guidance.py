@@ -17,7 +17,8 @@ __all__ = ['ALIASES', 'UNITS', 'N_QUANTILES', 'PRED_COLUMNS', 'condition_columns
            'condition_hits', 'sample_targets', 'Guided']
 
 # %% ../nbs/09_guidance.ipynb #2fac45fc
-ALIASES = {"hform": "formation_energy_per_atom", "h_form": "formation_energy_per_atom", "e_form": "formation_energy_per_atom",
+ALIASES = {"hform": "formation_energy_per_atom", "h_form": "formation_energy_per_atom",
+           "e_form": "formation_energy_per_atom",
            "ms": "ms_tesla", "Ms": "ms_tesla", "ms_t": "ms_tesla", "gap": "band_gap"}
 UNITS = {"formation_energy_per_atom": "eV/atom", "ms_tesla": "T", "band_gap": "eV", "mag_density": "μB/Å³"}
 N_QUANTILES = 201   # stored quantiles of each condition's training distribution (for target ranges)
@@ -32,16 +33,21 @@ def condition_columns(spec) -> tuple[str, ...]:
 def condition_values(df: pd.DataFrame, cols) -> torch.Tensor:
     "Float32 (N, K) tensor of the condition columns, NaN where a value is missing."
     missing = [c for c in cols if c not in df.columns]
-    if missing: raise KeyError(f"conditions {missing}: not columns of the data (have e.g. {sorted(df.select_dtypes('number').columns)[:8]})")
+    if missing:
+        have = sorted(df.select_dtypes("number").columns)[:8]
+        raise KeyError(f"conditions {missing}: not columns of the data (have e.g. {have})")
     return torch.tensor(df[list(cols)].to_numpy(dtype=np.float64), dtype=torch.float32).reshape(len(df), len(cols))
 
 def condition_stats(df: pd.DataFrame, cols) -> dict:
     "Names, mean, std and quantiles of each condition column over its finite values (the COND_KEYS of a checkpoint)."
-    C = condition_values(df, cols).double().numpy(); out = dict(cond_names=list(cols), cond_mean=[], cond_std=[], cond_quantiles=[])
+    C = condition_values(df, cols).double().numpy()
+    out = dict(cond_names=list(cols), cond_mean=[], cond_std=[], cond_quantiles=[])
     for k, c in enumerate(cols):
         v = C[np.isfinite(C[:, k]), k]
-        if len(v) < 2: raise ValueError(f"condition {c!r}: fewer than 2 finite values in the training data")
-        out["cond_mean"].append(float(v.mean())); out["cond_std"].append(float(max(v.std(), 1e-8)))
+        if len(v) < 2:
+            raise ValueError(f"condition {c!r}: fewer than 2 finite values in the training data")
+        out["cond_mean"].append(float(v.mean()))
+        out["cond_std"].append(float(max(v.std(), 1e-8)))
         out["cond_quantiles"].append(np.quantile(v, np.linspace(0, 1, N_QUANTILES)).tolist())
     return out
 
@@ -60,32 +66,42 @@ class ConditionRange:
     lo: float = -math.inf
     hi: float = math.inf
     def __str__(self) -> str:
-        if self.lo == self.hi: return f"{self.name}={self.lo:g}"
-        return " and ".join(s for s in ((f"{self.name}>={self.lo:g}" if self.lo > -math.inf else ""), (f"{self.name}<={self.hi:g}" if self.hi < math.inf else "")) if s)
+        if self.lo == self.hi:
+            return f"{self.name}={self.lo:g}"
+        lo = f"{self.name}>={self.lo:g}" if self.lo > -math.inf else ""
+        hi = f"{self.name}<={self.hi:g}" if self.hi < math.inf else ""
+        return " and ".join(s for s in (lo, hi) if s)
 
 _NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 
 def parse_condition(text: str) -> ConditionRange:
     "A ConditionRange from 'Ms>=1', 'hform<=-0.2', '-1<=hform<=-0.2' or 'Ms=1.5'; one-line error otherwise."
     t = text.replace(" ", "")
-    if m := re.fullmatch(rf"({_NUM})<=?([A-Za-z_]\w*)<=?({_NUM})", t): lo, name, hi = float(m[1]), m[2], float(m[3])
+    if m := re.fullmatch(rf"({_NUM})<=?([A-Za-z_]\w*)<=?({_NUM})", t):
+        lo, name, hi = float(m[1]), m[2], float(m[3])
     elif m := re.fullmatch(rf"([A-Za-z_]\w*)(>=?|<=?|==?)({_NUM})", t):
-        name, op, v = m[1], m[2], float(m[3]); lo, hi = (v, math.inf) if op[0] == ">" else (-math.inf, v) if op[0] == "<" else (v, v)
-    else: raise ValueError(f"condition {text!r}: write e.g. 'Ms>=1', 'hform<=-0.2', '-1<=hform<=-0.2' or 'Ms=1.5'")
-    if lo > hi: raise ValueError(f"condition {text!r}: empty range ({lo:g} > {hi:g})")
+        name, op, v = m[1], m[2], float(m[3])
+        lo, hi = (v, math.inf) if op[0] == ">" else (-math.inf, v) if op[0] == "<" else (v, v)
+    else:
+        raise ValueError(f"condition {text!r}: write e.g. 'Ms>=1', 'hform<=-0.2', '-1<=hform<=-0.2' or 'Ms=1.5'")
+    if lo > hi:
+        raise ValueError(f"condition {text!r}: empty range ({lo:g} > {hi:g})")
     return ConditionRange(condition_columns([name])[0], lo, hi)
 
 def merge_ranges(ranges) -> dict[str, ConditionRange]:
     "One range per condition column: the intersection of all given for it."
     out: dict[str, ConditionRange] = {}
     for r in ranges:
-        o = out.get(r.name, ConditionRange(r.name)); lo, hi = max(o.lo, r.lo), min(o.hi, r.hi)
-        if lo > hi: raise ValueError(f"conditions on {r.name}: {o} and {r} do not overlap")
+        o = out.get(r.name, ConditionRange(r.name))
+        lo, hi = max(o.lo, r.lo), min(o.hi, r.hi)
+        if lo > hi:
+            raise ValueError(f"conditions on {r.name}: {o} and {r} do not overlap")
         out[r.name] = ConditionRange(r.name, lo, hi)
     return out
 
 # %% ../nbs/09_guidance.ipynb #d6bdb999
-PRED_COLUMNS = {"formation_energy_per_atom": "hform_pred", "ms_tesla": "ms_pred"}   # condition column → property-model prediction
+# condition column → property-model prediction
+PRED_COLUMNS = {"formation_energy_per_atom": "hform_pred", "ms_tesla": "ms_pred"}
 
 def ranges_to_list(ranges: dict[str, ConditionRange]) -> list:
     "JSON-ready [[name, lo or None, hi or None], ...]."
@@ -93,14 +109,19 @@ def ranges_to_list(ranges: dict[str, ConditionRange]) -> list:
 
 def ranges_from_list(items) -> dict[str, ConditionRange]:
     "Inverse of `ranges_to_list`."
-    return {n: ConditionRange(n, -math.inf if lo is None else lo, math.inf if hi is None else hi) for n, lo, hi in items}
+    inf = math.inf
+    return {n: ConditionRange(n, -inf if lo is None else lo, inf if hi is None else hi) for n, lo, hi in items}
 
 def condition_hits(pred: pd.DataFrame, ranges: dict[str, ConditionRange]) -> np.ndarray:
     "Per row, whether every predicted property lies in its range (predictions from `13_properties`)."
     miss = [n for n in ranges if PRED_COLUMNS.get(n) not in pred.columns]
-    if miss: raise KeyError(f"conditions {miss}: no property-model prediction to check them against (have {sorted(PRED_COLUMNS)})")
+    if miss:
+        raise KeyError(f"conditions {miss}: no property-model prediction to check them against "
+                       f"(have {sorted(PRED_COLUMNS)})")
     ok = np.ones(len(pred), bool)
-    for n, r in ranges.items(): v = pred[PRED_COLUMNS[n]].to_numpy(float); ok &= (v >= r.lo) & (v <= r.hi)
+    for n, r in ranges.items():
+        v = pred[PRED_COLUMNS[n]].to_numpy(float)
+        ok &= (v >= r.lo) & (v <= r.hi)
     return ok
 
 # %% ../nbs/09_guidance.ipynb #015d34b2
@@ -109,16 +130,25 @@ def sample_targets(ranges: dict[str, ConditionRange],  # from merge_ranges
                    indices,                             # crystal indices in the run
                    seed: int) -> torch.Tensor:          # (B, K) targets in the columns' units, NaN = not conditioned
     "One target per crystal and conditioned column, drawn from the training quantiles within each range."
-    names = list(stats["cond_names"]); unknown = set(ranges) - set(names)
-    if not names: raise ValueError("this checkpoint is unconditional: sample without conditions, or use a conditioned checkpoint")
-    if unknown: raise ValueError(f"conditions {sorted(unknown)}: this checkpoint is conditioned on {names} only")
-    idx = np.asarray(indices, dtype=np.int64); K = len(names)
-    U = np.stack([np.random.default_rng([seed, 0xC0D, int(i)]).random(K) for i in idx]) if len(idx) else np.zeros((0, K))
-    out = np.full((len(idx), K), np.nan); p = np.linspace(0, 1, N_QUANTILES)
+    names = list(stats["cond_names"])
+    unknown = set(ranges) - set(names)
+    if not names:
+        raise ValueError("this checkpoint is unconditional: sample without conditions, or use a conditioned checkpoint")
+    if unknown:
+        raise ValueError(f"conditions {sorted(unknown)}: this checkpoint is conditioned on {names} only")
+    idx = np.asarray(indices, dtype=np.int64)
+    K = len(names)
+    U = np.zeros((0, K))
+    if len(idx):
+        U = np.stack([np.random.default_rng([seed, 0xC0D, int(i)]).random(K) for i in idx])
+    out = np.full((len(idx), K), np.nan)
+    p = np.linspace(0, 1, N_QUANTILES)
     for k, name in enumerate(names):
-        if name not in ranges: continue
+        if name not in ranges:
+            continue
         r, q = ranges[name], np.asarray(stats["cond_quantiles"][k])
-        F_lo, F_hi = np.searchsorted(q, r.lo, "left") / (len(q) - 1), np.searchsorted(q, r.hi, "right") / (len(q) - 1)
+        F_lo = np.searchsorted(q, r.lo, "left") / (len(q) - 1)
+        F_hi = np.searchsorted(q, r.hi, "right") / (len(q) - 1)
         v = np.interp(np.clip(F_lo + U[:, k] * (min(F_hi, 1.0) - F_lo), 0, 1), p, q)
         out[:, k] = np.clip(v, r.lo, r.hi)
     return torch.tensor(out, dtype=torch.float32)
@@ -128,17 +158,25 @@ class Guided(nn.Module):
     "D_w(x; σ) = D(x; σ, ∅) + w·(D(x; σ, c) − D(x; σ, ∅)) for targets c (B, K) of a conditioned denoiser."
     def __init__(self, net: nn.Module, cond: torch.Tensor, scale: float):
         super().__init__()
-        if not getattr(net, "cond_names", ()): raise ValueError("this checkpoint is unconditional: sample without --condition, or use a conditioned checkpoint")
-        if cond.shape[1] != len(net.cond_names): raise ValueError(f"targets have {cond.shape[1]} columns; the checkpoint takes {len(net.cond_names)} ({list(net.cond_names)})")
+        names = list(getattr(net, "cond_names", ()))
+        if not names:
+            raise ValueError("this checkpoint is unconditional: sample without --condition, "
+                             "or use a conditioned checkpoint")
+        if cond.shape[1] != len(names):
+            raise ValueError(f"targets have {cond.shape[1]} columns; the checkpoint takes {len(names)} ({names})")
         self.net, self.cond, self.scale = net, cond, float(scale)
 
     @property
-    def sigma_data(self) -> torch.Tensor: return self.net.sigma_data
+    def sigma_data(self) -> torch.Tensor:
+        return self.net.sigma_data
 
     def forward(self, x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
         c = self.cond.to(x.device)
-        if self.scale == 0: return self.net(x, sigma)
-        if self.scale == 1: return self.net(x, sigma, c)
+        if self.scale == 0:
+            return self.net(x, sigma)
+        if self.scale == 1:
+            return self.net(x, sigma, c)
         sig = torch.as_tensor(sigma, dtype=x.dtype, device=x.device).expand(len(x))
-        Dc, Du = self.net(torch.cat([x, x]), torch.cat([sig, sig]), torch.cat([c, torch.full_like(c, float("nan"))])).chunk(2)
+        none = torch.full_like(c, float("nan"))
+        Dc, Du = self.net(torch.cat([x, x]), torch.cat([sig, sig]), torch.cat([c, none])).chunk(2)
         return Du + self.scale * (Dc - Du)

@@ -15,8 +15,10 @@ from .ircr import N_ROWS, N_COMP, N_ELEM, encode_arrays, ircr_rejects, _segments
 from .data import data_dir, kit_splits, table_arrays, checkpoint_split
 from .denoiser import pick_device
 from .analysis import generated_arrays
-from .runs import (count, new_run_dir, open_run_dir, out_folder, part_paths, read_manifest, run_folder, save_atomic, sha256_file,
-                              write_atomic, write_json_atomic)
+from .runs import (new_run_dir, open_run_dir, read_manifest, save_atomic, sha256_file, write_atomic,
+                              write_json_atomic)
+from .schema import part_paths
+from .argtypes import count, out_folder, run_folder
 
 # %% auto #0
 __all__ = ['PROP_FORMAT', 'TARGETS', 'FLOORS', 'MAGNETIC_T', 'PAPER', 'target_arrays', 'fit_row_scaler', 'composition_fractions',
@@ -36,15 +38,19 @@ MAGNETIC_T = 0.05                     # Ms above which a crystal counts as magne
 
 def target_arrays(df: pd.DataFrame, target: str) -> tuple[np.ndarray, tuple]:
     "Target values and flat crystal arrays of the rows of `df` whose target is known."
-    if target not in TARGETS: raise ValueError(f"unknown target {target!r}; choose one of {sorted(TARGETS)}")
-    y = df[TARGETS[target][0]].to_numpy(float); keep = np.isfinite(y)
+    if target not in TARGETS:
+        raise ValueError(f"unknown target {target!r}; choose one of {sorted(TARGETS)}")
+    y = df[TARGETS[target][0]].to_numpy(float)
+    keep = np.isfinite(y)
     return y[keep], table_arrays(df[keep])
 
 # %% ../nbs/13_properties.ipynb #fae791a2
 def fit_row_scaler(X: np.ndarray,  # (N, 142, 3) IRCR of the training split
                    min_span: float = 1e-8) -> dict:
     "Per-row min-max bounds of all 142 IRCR rows over crystals and columns, as plain lists (flat rows get (0, 1))."
-    X = np.asarray(X, float); lo, hi = X.min(axis=(0, 2)), X.max(axis=(0, 2)); flat = hi - lo < min_span
+    X = np.asarray(X, float)
+    lo, hi = X.min(axis=(0, 2)), X.max(axis=(0, 2))
+    flat = hi - lo < min_span
     return dict(lo=np.where(flat, 0.0, lo).tolist(), hi=np.where(flat, 1.0, hi).tolist())
 
 # %% ../nbs/13_properties.ipynb #77a7a587
@@ -52,13 +58,17 @@ def composition_fractions(num_atoms: np.ndarray,      # (N,) sites per crystal
                           atomic_numbers: np.ndarray, # (sum N_i,) Z of every site
                          ) -> np.ndarray:             # (N, 94) atomic fraction of Z = 1…94
     "Element fractions of a batch of crystals."
-    num_atoms = np.asarray(num_atoms, int); _, cid = _segments(num_atoms); F = np.zeros((len(num_atoms), N_ELEM))
+    num_atoms = np.asarray(num_atoms, int)
+    _, cid = _segments(num_atoms)
+    F = np.zeros((len(num_atoms), N_ELEM))
     np.add.at(F, (cid, np.asarray(atomic_numbers, int) - 1), 1.0)
     return F / np.maximum(num_atoms, 1)[:, None]
 
 def fit_ridge(F: np.ndarray, y: np.ndarray, l2: float = 1e-3) -> np.ndarray:
     "Weights (95,) of y ≈ F·w[:94] + w[94]: least squares with an L2 penalty on the element weights only."
-    A = np.hstack([F, np.ones((len(F), 1))]); P = l2 * len(F) * np.eye(A.shape[1]); P[-1, -1] = 0.0
+    A = np.hstack([F, np.ones((len(F), 1))])
+    P = l2 * len(F) * np.eye(A.shape[1])
+    P[-1, -1] = 0.0
     return np.linalg.solve(A.T @ A + P, A.T @ y)
 
 def predict_ridge(F: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -77,7 +87,8 @@ class CNNConfig:
 class PropertyCNN(nn.Module):
     "Conv1d stack over (B, 3, 142) scaled IRCR, then a dense head to one standardised value per crystal."
     def __init__(self, cfg: CNNConfig = CNNConfig()):
-        super().__init__(); layers, c_in, L, k = [], N_COMP, N_ROWS, cfg.kernel
+        super().__init__()
+        layers, c_in, L, k = [], N_COMP, N_ROWS, cfg.kernel
         for i, c in enumerate(cfg.channels):
             s = 1 if i == 0 else 2
             layers += [nn.Conv1d(c_in, c, k, stride=s, padding=k // 2), nn.GroupNorm(min(8, c), c), nn.SiLU()]
@@ -91,10 +102,12 @@ class PropertyCNN(nn.Module):
 
 # %% ../nbs/13_properties.ipynb #2b289be2
 class PropertyModel(nn.Module):
-    "A property CNN with its row scaler and target standardisation: raw IRCR (B, 142, 3) in, the property in its unit out."
+    "A property CNN with its row scaler and target standardisation."
+    # raw IRCR (B, 142, 3) in, the property in its unit out
     def __init__(self, cfg: CNNConfig, scaler: dict, target_mean: float, target_std: float,
                  target: str = "", unit: str = "", floor: float | None = None):
-        super().__init__(); self.cfg, self.target, self.unit, self.floor = cfg, target, unit, floor
+        super().__init__()
+        self.cfg, self.target, self.unit, self.floor = cfg, target, unit, floor
         self.net = PropertyCNN(cfg)
         lo, hi = np.asarray(scaler["lo"], float), np.asarray(scaler["hi"], float)
         self.register_buffer("lo", torch.tensor(lo, dtype=torch.float32), persistent=False)   # stored once, as lists
@@ -103,7 +116,8 @@ class PropertyModel(nn.Module):
         self.register_buffer("y_std", torch.tensor(float(target_std)), persistent=False)
 
     @property
-    def device(self) -> torch.device: return self.lo.device
+    def device(self) -> torch.device:
+        return self.lo.device
 
     def standardised(self, X: torch.Tensor) -> torch.Tensor:
         "(B,) prediction in units of the training targets' standard deviation, from raw IRCR (B, 142, 3)."
@@ -128,7 +142,7 @@ class PropertyConfig:
     loss: str = "l1"               # "l1", "mse" or "huber", on standardised targets
     augment: bool = True           # random origin shift of every training crystal each epoch
     seed: int = 0                  # weights, dropout, data order and shifts
-    split: str = "mp20"            # data.SPLIT_NAMES: "mp20" (MP-20 train/val, the standard split) or "mp20-valcut" (the earlier cut)
+    split: str = "mp20"            # data.SPLIT_NAMES: "mp20" (MP-20 train/val, standard) or "mp20-valcut" (earlier cut)
     split_seed: int = 0            # seed of the mp20-valcut train/validation cut
     max_train: int = 0             # use only the first N training crystals with a target (0: all)
     threads: int = 0               # torch intra-op threads (0: torch's default)
@@ -150,10 +164,14 @@ class PropertyConfig:
 # %% ../nbs/13_properties.ipynb #3e89fb12
 def property_data(cfg: PropertyConfig) -> dict:
     "Training arrays, validation IRCR tensor, targets, row scaler and target statistics of one run."
-    if cfg.target not in TARGETS: raise ValueError(f"unknown target {cfg.target!r}; choose one of {sorted(TARGETS)}")
-    sp = kit_splits(cfg.split, cfg.split_seed); col = TARGETS[cfg.target][0]; tr = sp["train"][sp["train"][col].notna()]
+    if cfg.target not in TARGETS:
+        raise ValueError(f"unknown target {cfg.target!r}; choose one of {sorted(TARGETS)}")
+    sp = kit_splits(cfg.split, cfg.split_seed)
+    col = TARGETS[cfg.target][0]
+    tr = sp["train"][sp["train"][col].notna()]
     y, arr = target_arrays(tr.iloc[:cfg.max_train] if cfg.max_train else tr, cfg.target)
-    yv, arrv = target_arrays(sp["val"], cfg.target); X = encode_arrays(*arr)
+    yv, arrv = target_arrays(sp["val"], cfg.target)
+    X = encode_arrays(*arr)
     return dict(train_arrays=arr, X_train=torch.tensor(X, dtype=torch.float32), y_train=y,
                 X_val=torch.tensor(encode_arrays(*arrv), dtype=torch.float32), y_val=yv, scaler=fit_row_scaler(X),
                 target_mean=float(y.mean()), target_std=float(y.std()),
@@ -162,7 +180,8 @@ def property_data(cfg: PropertyConfig) -> dict:
 # %% ../nbs/13_properties.ipynb #9b5d80f5
 def shifted_inputs(arrays: tuple, seed: int, epoch: int) -> torch.Tensor:
     "IRCR (N, 142, 3) of the crystals `arrays` after a random origin shift per crystal drawn from (seed, epoch)."
-    n, z, f, cell = arrays; _, cid = _segments(n)
+    n, z, f, cell = arrays
+    _, cid = _segments(n)
     u = np.random.default_rng([seed, epoch]).random((len(n), 3))          # one shift per crystal, fractional
     return torch.tensor(encode_arrays(n, z, f + u[cid], cell), dtype=torch.float32)
 
@@ -170,25 +189,34 @@ def shifted_inputs(arrays: tuple, seed: int, epoch: int) -> torch.Tensor:
 def _loss_fn(name: str):
     "Loss on standardised targets."
     fns = {"l1": nn.functional.l1_loss, "mse": nn.functional.mse_loss, "huber": nn.functional.smooth_l1_loss}
-    if name not in fns: raise ValueError(f"loss {name!r}: use one of {sorted(fns)}")
+    if name not in fns:
+        raise ValueError(f"loss {name!r}: use one of {sorted(fns)}")
     return fns[name]
 
 def _epoch(model: PropertyModel, opt, X: torch.Tensor, y: torch.Tensor, cfg: PropertyConfig, epoch: int) -> float:
     "One pass over (X, y) in the (seed, epoch) order; returns the mean training loss."
     perm = torch.randperm(len(X), generator=torch.Generator().manual_seed(cfg.seed * 1_000_003 + epoch))
-    model.train(); loss_fn, tot = _loss_fn(cfg.loss), 0.0
+    model.train()
+    loss_fn, tot = _loss_fn(cfg.loss), 0.0
     for i in range(0, len(perm), cfg.batch_size):
-        idx = perm[i:i + cfg.batch_size]; xb, yb = X[idx].to(model.device), y[idx].to(model.device)
+        idx = perm[i:i + cfg.batch_size]
+        xb, yb = X[idx].to(model.device), y[idx].to(model.device)
         loss = loss_fn(model.standardised(xb), (yb - model.y_mean) / model.y_std)
-        if not torch.isfinite(loss): raise FloatingPointError(f"epoch {epoch}: loss is {loss.item()}; lower lr or check the data")
-        opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); tot += loss.item() * len(idx)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"epoch {epoch}: loss is {loss.item()}; lower lr or check the data")
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        tot += loss.item() * len(idx)
     return tot / len(X)
 
 @torch.no_grad()
 def predict_ircr(model: PropertyModel, X, batch_size: int = 512) -> np.ndarray:
     "Predictions (N,) in the model's unit for raw IRCR X (N, 142, 3), in batches, eval mode."
-    model.eval(); X = torch.as_tensor(X, dtype=torch.float32)
-    return torch.cat([model(X[i:i + batch_size].to(model.device)).cpu() for i in range(0, len(X), batch_size)] or [torch.zeros(0)]).numpy().astype(float)
+    model.eval()
+    X = torch.as_tensor(X, dtype=torch.float32)
+    parts = [model(X[i:i + batch_size].to(model.device)).cpu() for i in range(0, len(X), batch_size)]
+    return torch.cat(parts or [torch.zeros(0)]).numpy().astype(float)
 
 # %% ../nbs/13_properties.ipynb #51445bec
 def _checkpoint(model: PropertyModel, cfg: PropertyConfig, data: dict, epoch: int, val_mae: float) -> dict:
@@ -200,31 +228,46 @@ def _checkpoint(model: PropertyModel, cfg: PropertyConfig, data: dict, epoch: in
                 val_mae=float(val_mae), n_train=len(data["y_train"]), n_val=len(data["y_val"]), metrics={})
 
 def _new_run(cfg: PropertyConfig) -> Path:
-    "A fresh numbered run folder `NNNNN-prop-<target>` under `run_dir` (default `<repo>/runs`, numbered with the training runs)."
+    "A fresh numbered run folder `NNNNN-prop-<target>` under `run_dir` (default `<repo>/runs`, shared with training)."
     return new_run_dir(Path(cfg.run_dir) if cfg.run_dir else data_dir().parent / "runs", f"prop-{cfg.target}")
 
 # %% ../nbs/13_properties.ipynb #3160e6bc
 def train_property(cfg: PropertyConfig, quiet: bool = False) -> Path:
     "Train one property model as configured into a new run folder; returns the folder."
-    if cfg.threads: torch.set_num_threads(cfg.threads)
-    data = property_data(cfg); run, dev = _new_run(cfg), pick_device(cfg.device)
-    write_json_atomic(cfg.to_dict() | dict(n_train=len(data["y_train"]), n_val=len(data["y_val"]), dropped=data["dropped"]), run / "params.json")
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    data = property_data(cfg)
+    run, dev = _new_run(cfg), pick_device(cfg.device)
+    sizes = dict(n_train=len(data["y_train"]), n_val=len(data["y_val"]), dropped=data["dropped"])
+    write_json_atomic(cfg.to_dict() | sizes, run / "params.json")
     torch.manual_seed(cfg.seed)
-    model = PropertyModel(cfg.cnn(), data["scaler"], data["target_mean"], data["target_std"], cfg.target, TARGETS[cfg.target][1], FLOORS[cfg.target]).to(dev)
+    unit = TARGETS[cfg.target][1]
+    model = PropertyModel(cfg.cnn(), data["scaler"], data["target_mean"], data["target_std"], cfg.target, unit,
+                          FLOORS[cfg.target]).to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    y = torch.tensor(data["y_train"], dtype=torch.float32); best, best_epoch, lr = math.inf, 0, cfg.lr
+    y = torch.tensor(data["y_train"], dtype=torch.float32)
+    best, best_epoch, lr = math.inf, 0, cfg.lr
     for epoch in range(1, cfg.epochs + 1):
-        t0 = time.time(); X = shifted_inputs(data["train_arrays"], cfg.seed, epoch) if cfg.augment else data["X_train"]
+        t0 = time.time()
+        X = shifted_inputs(data["train_arrays"], cfg.seed, epoch) if cfg.augment else data["X_train"]
         tl = _epoch(model, opt, X, y, cfg, epoch)
         val = float(np.abs(predict_ircr(model, data["X_val"]) - data["y_val"]).mean())
-        if val < best: best, best_epoch = val, epoch; save_atomic(_checkpoint(model, cfg, data, epoch, val), run / "ckpt-best.pt")
+        if val < best:
+            best, best_epoch = val, epoch
+            save_atomic(_checkpoint(model, cfg, data, epoch, val), run / "ckpt-best.pt")
         save_atomic(_checkpoint(model, cfg, data, epoch, val), run / "ckpt-last.pt")
-        with open(run / "stats.jsonl", "a") as fh: fh.write(json.dumps(dict(epoch=epoch, lr=lr, train_loss=tl, val_mae=val, seconds=round(time.time() - t0, 3))) + "\n")
-        if not quiet: print(f"epoch {epoch:4d}  train {cfg.loss} {tl:.4f}  val MAE {val:.4f} {TARGETS[cfg.target][1]}  (best {best:.4f} @ {best_epoch})", flush=True)
-        if epoch - best_epoch >= cfg.patience: break
+        with open(run / "stats.jsonl", "a") as fh:
+            stat = dict(epoch=epoch, lr=lr, train_loss=tl, val_mae=val, seconds=round(time.time() - t0, 3))
+            fh.write(json.dumps(stat) + "\n")
+        if not quiet:
+            print(f"epoch {epoch:4d}  train {cfg.loss} {tl:.4f}  val MAE {val:.4f} {unit}",
+                  f" (best {best:.4f} @ {best_epoch})", flush=True)
+        if epoch - best_epoch >= cfg.patience:
+            break
         if cfg.plateau and (epoch - best_epoch) and (epoch - best_epoch) % cfg.plateau == 0:
             lr /= 2
-            for g in opt.param_groups: g["lr"] = lr
+            for g in opt.param_groups:
+                g["lr"] = lr
     return run
 
 # %% ../nbs/13_properties.ipynb #5c1ccb78
@@ -235,17 +278,23 @@ def property_model_path(name_or_path: str) -> Path:
 def read_property_checkpoint(path, device: str | torch.device = "cpu") -> dict:
     "A property checkpoint dict, loaded with `weights_only=True`; one-line errors for foreign files."
     path = Path(path)
-    try: ck = torch.load(path, map_location=device, weights_only=True)
-    except Exception as e: raise ValueError(f"{path}: not a readable checkpoint ({type(e).__name__}: {str(e).splitlines()[0][:120]})") from None
+    try:
+        ck = torch.load(path, map_location=device, weights_only=True)
+    except Exception as e:
+        why = f"{type(e).__name__}: {str(e).splitlines()[0][:120]}"
+        raise ValueError(f"{path}: not a readable checkpoint ({why})") from None
     fmt = ck.get("format") if isinstance(ck, dict) else None
-    if fmt != PROP_FORMAT: raise ValueError(f"{path}: not a property model (format {fmt!r}; expected {PROP_FORMAT!r})")
+    if fmt != PROP_FORMAT:
+        raise ValueError(f"{path}: not a property model (format {fmt!r}; expected {PROP_FORMAT!r})")
     return ck
 
 def model_from_checkpoint(ck: dict) -> PropertyModel:
     "The property model a checkpoint dict describes, weights loaded, eval mode, no gradients."
-    a = dict(ck["model_args"]); cfg = CNNConfig(**{**a, "channels": tuple(a["channels"])})
+    a = dict(ck["model_args"])
+    cfg = CNNConfig(**{**a, "channels": tuple(a["channels"])})
     m = PropertyModel(cfg, ck["scaler"], ck["target_mean"], ck["target_std"], ck["target"], ck["unit"], ck["floor"])
-    m.load_state_dict(ck["state_dict"]); return m.eval().requires_grad_(False)
+    m.load_state_dict(ck["state_dict"])
+    return m.eval().requires_grad_(False)
 
 # %% ../nbs/13_properties.ipynb #259abf1e
 @functools.lru_cache(maxsize=16)
@@ -258,9 +307,13 @@ def load_property_model(name_or_path: str = "hform",  # "hform", "ms" (shipped) 
     "A property model in eval mode (cached: repeated calls return the same object)."
     p = property_model_path(str(name_or_path))
     if not p.exists():
-        hint = "the shipped model is missing (git checkout data/)" if str(name_or_path) in TARGETS else f"use {sorted(TARGETS)} or a checkpoint path"
+        if str(name_or_path) in TARGETS:
+            hint = "the shipped model is missing (git checkout data/)"
+        else:
+            hint = f"use {sorted(TARGETS)} or a checkpoint path"
         raise FileNotFoundError(f"{p}: no such property model; {hint}")
-    st = p.stat(); return _load_cached(str(p.resolve()), st.st_mtime_ns, st.st_size, str(pick_device(device)))
+    st = p.stat()
+    return _load_cached(str(p.resolve()), st.st_mtime_ns, st.st_size, str(pick_device(device)))
 
 # %% ../nbs/13_properties.ipynb #e39750ce
 def _models(models) -> dict:
@@ -269,60 +322,86 @@ def _models(models) -> dict:
     return {k: v if isinstance(v, nn.Module) else load_property_model(v) for k, v in models.items()}
 
 def predict_arrays(num_atoms, atomic_numbers, frac_coords, cell,   # flat crystal arrays (see ircr.encode_arrays)
-                   models: dict | None = None,                      # name → model or "hform"/"ms"/path; None: both shipped
-                   batch_size: int = 4096,                          # crystals encoded at a time (the CNN runs 512 at a time)
-                  ) -> dict[str, np.ndarray]:                       # name → (N,) predictions; NaN outside the IRCR
+                   models: dict | None = None,       # name → model or "hform"/"ms"/path; None: both shipped
+                   batch_size: int = 4096,           # crystals encoded at a time (the CNN runs 512 at a time)
+                  ) -> dict[str, np.ndarray]:        # name → (N,) predictions; NaN outside the IRCR
     "Predictions of every model for a batch of crystals; NaN for crystals the IRCR cannot hold (never raises for one)."
-    models = _models(models); n = np.asarray(num_atoms, int); z = np.asarray(atomic_numbers, int)
+    models = _models(models)
+    n = np.asarray(num_atoms, int)
+    z = np.asarray(atomic_numbers, int)
     f, cell = np.asarray(frac_coords, float).reshape(-1, 3), np.asarray(cell, float).reshape(-1, 3, 3)
-    ok = np.flatnonzero(ircr_rejects(n, z, f, cell) == ""); _, cid = _segments(n)
+    ok = np.flatnonzero(ircr_rejects(n, z, f, cell) == "")
+    _, cid = _segments(n)
     out = {k: np.full(len(n), np.nan) for k in models}
     for s in range(0, len(ok), batch_size):
-        b = ok[s:s + batch_size]; keep = np.isin(cid, b)
+        b = ok[s:s + batch_size]
+        keep = np.isin(cid, b)
         X = torch.tensor(encode_arrays(n[b], z[keep], f[keep], cell[b]), dtype=torch.float32)
-        for k, m in models.items(): out[k][b] = predict_ircr(m, X, min(batch_size, 512))
+        for k, m in models.items():
+            out[k][b] = predict_ircr(m, X, min(batch_size, 512))
     return out
 
 # %% ../nbs/13_properties.ipynb #549f18f5
-def predict_table(df: pd.DataFrame,           # a generated run (`runs.read_generated`) or an MP-20 table
+def predict_table(df: pd.DataFrame,           # a generated run (`schema.read_generated`) or an MP-20 table
                   models: dict | None = None,  # as in `predict_arrays`
                   batch_size: int = 4096) -> pd.DataFrame:
     "Columns `<name>_pred` (e.g. hform_pred in eV/atom, ms_pred in T) with the index of `df`; NaN where no structure."
-    models = _models(models); out = pd.DataFrame({f"{k}_pred": np.full(len(df), np.nan) for k in models}, index=df.index)
-    if "decode_error" in df: ok = (df.decode_error == "").to_numpy(); arrays = generated_arrays if ok.any() else None
-    elif {"num_sites", "atomic_numbers", "frac_coords", "cell"} <= set(df): ok = df.frac_coords.notna().to_numpy(); arrays = table_arrays
-    else: raise ValueError("table has neither a generated run's columns (decode_error, species, frac_coords, a…gamma) nor an MP-20 table's (num_sites, atomic_numbers, frac_coords, cell)")
+    models = _models(models)
+    out = pd.DataFrame({f"{k}_pred": np.full(len(df), np.nan) for k in models}, index=df.index)
+    if "decode_error" in df:
+        ok = (df.decode_error == "").to_numpy()
+        arrays = generated_arrays if ok.any() else None
+    elif {"num_sites", "atomic_numbers", "frac_coords", "cell"} <= set(df):
+        ok = df.frac_coords.notna().to_numpy()
+        arrays = table_arrays
+    else:
+        raise ValueError("table has neither a generated run's columns (decode_error, species, frac_coords, a…gamma)"
+                         " nor an MP-20 table's (num_sites, atomic_numbers, frac_coords, cell)")
     if ok.any():
-        for k, v in predict_arrays(*arrays(df[ok]), models=models, batch_size=batch_size).items(): out.loc[ok, f"{k}_pred"] = v
+        for k, v in predict_arrays(*arrays(df[ok]), models=models, batch_size=batch_size).items():
+            out.loc[ok, f"{k}_pred"] = v
     return out
 
 # %% ../nbs/13_properties.ipynb #556a4bb7
 def _pred_spec(run: Path, names: dict) -> dict:
     "What fixes a run's predictions: the run and the models' files."
+    files = {k: property_model_path(str(v)) for k, v in names.items()}
     return dict(format="diffcrysgen-pred-v1", run=str(run.resolve()),
-                models={k: dict(path=str(property_model_path(str(v)).resolve()), sha256=sha256_file(property_model_path(str(v)))) for k, v in names.items()})
+                models={k: dict(path=str(p.resolve()), sha256=sha256_file(p)) for k, p in files.items()})
 
 def predict_run(run_dir,                 # a generated run folder (part-*.parquet, run.json)
                 out=None,                # output folder (None: <run_dir>/predictions)
                 models: dict | None = None,  # name → "hform"/"ms"/checkpoint path; None: both shipped models
                 batch_size: int = 4096) -> dict:
     "Predict every part of a run into `out`, one part per input part, skipping parts already there; returns counts."
-    run = Path(run_dir); parts = part_paths(run); names = models or {k: k for k in TARGETS}
-    if not parts: raise FileNotFoundError(f"{run}: no part-*.parquet (not a generated run folder)")
+    run = Path(run_dir)
+    parts = part_paths(run)
+    names = models or {k: k for k in TARGETS}
+    if not parts:
+        raise FileNotFoundError(f"{run}: no part-*.parquet (not a generated run folder)")
     out = Path(out) if out else run / "predictions"
-    open_run_dir(out, _pred_spec(run, names), "predictions.json", ("holds predictions of another run or other models; choose a new out folder", None))
-    mdl = _models(names); res = dict(out=str(out), parts=len(parts), written=0, skipped=0, crystals=0, no_prediction=0)
+    why = "holds predictions of another run or other models; choose a new out folder"
+    open_run_dir(out, _pred_spec(run, names), "predictions.json", (why, None))
+    mdl = _models(names)
+    res = dict(out=str(out), parts=len(parts), written=0, skipped=0, crystals=0, no_prediction=0)
     for p in parts:
-        if (out / p.name).exists(): res["skipped"] += 1; continue
-        df = pd.read_parquet(p); pr = predict_table(df, mdl, batch_size).reset_index(drop=True); pr.insert(0, "index", df["index"].to_numpy())
+        if (out / p.name).exists():
+            res["skipped"] += 1
+            continue
+        df = pd.read_parquet(p)
+        pr = predict_table(df, mdl, batch_size).reset_index(drop=True)
+        pr.insert(0, "index", df["index"].to_numpy())
         write_atomic(out / p.name, lambda t: pr.to_parquet(t, index=False))
-        res["written"] += 1; res["crystals"] += len(pr); res["no_prediction"] += int(pr.drop(columns="index").isna().any(axis=1).sum())
+        res["written"] += 1
+        res["crystals"] += len(pr)
+        res["no_prediction"] += int(pr.drop(columns="index").isna().any(axis=1).sum())
     return res
 
 def read_predictions(out) -> pd.DataFrame:
     "All predictions in a `predict_run` folder, in index order."
     parts = sorted(Path(out).glob("part-*.parquet"))
-    if not parts: raise FileNotFoundError(f"{out}: no predicted parts")
+    if not parts:
+        raise FileNotFoundError(f"{out}: no predicted parts")
     return pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True).sort_values("index", ignore_index=True)
 
 # %% ../nbs/13_properties.ipynb #70a660cd
@@ -330,30 +409,40 @@ def _model_list(s: str) -> str:
     "A `--models` value: comma-separated hform, ms or name=checkpoint.pt, each checkpoint an existing file."
     for m in filter(None, s.split(",")):
         path = m.split("=", 1)[1] if "=" in m else m
-        if not property_model_path(path).is_file(): raise argparse.ArgumentTypeError(f"{s!r}: {path}: no such model (hform, ms or a checkpoint file)")
+        if not property_model_path(path).is_file():
+            raise argparse.ArgumentTypeError(f"{s!r}: {path}: no such model (hform, ms or a checkpoint file)")
     return s
 
 def add_predict_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     "Options of `diffcrysgen predict`."
     p.add_argument("run", type=run_folder, help="generated run folder (part-*.parquet)")
-    p.add_argument("--out", type=out_folder, default=None, help="output folder (default RUN/predictions); resumable, never mixed with other models")
-    p.add_argument("--models", type=_model_list, default="hform,ms", help="comma-separated: hform, ms, or name=checkpoint.pt")
+    p.add_argument("--out", type=out_folder, default=None,
+                   help="output folder (default RUN/predictions); resumable, never mixed with other models")
+    p.add_argument("--models", type=_model_list, default="hform,ms",
+                   help="comma-separated: hform, ms, or name=checkpoint.pt")
     p.add_argument("--batch-size", type=count(), default=4096, help="crystals encoded at a time")
     return p
 
 def run_predict(args: argparse.Namespace) -> dict:
     "`diffcrysgen predict`: predict every part of a run and print one summary line."
     names = dict(m.split("=", 1) if "=" in m else (m, m) for m in args.models.split(",") if m)
-    t0 = time.perf_counter(); res = predict_run(args.run, args.out, names, args.batch_size); dt = time.perf_counter() - t0
-    print(f"{res['out']}: {res['written']} parts written, {res['skipped']} already there; {res['crystals']:,} crystals predicted "
-          f"({res['no_prediction']:,} without a prediction: not decoded or outside the IRCR) in {dt:.1f} s")
+    t0 = time.perf_counter()
+    res = predict_run(args.run, args.out, names, args.batch_size)
+    dt = time.perf_counter() - t0
+    print(f"{res['out']}: {res['written']} parts written, {res['skipped']} already there; "
+          f"{res['crystals']:,} crystals predicted ({res['no_prediction']:,} without a prediction: "
+          f"not decoded or outside the IRCR) in {dt:.1f} s")
     return res
 
 # %% ../nbs/13_properties.ipynb #350531bf
 def take_crystals(arrays: tuple, idx: np.ndarray) -> tuple:
     "Flat arrays (num_atoms, atomic_numbers, frac_coords, cell) of the crystals `idx` (repeats allowed)."
-    n, z, f, cell = arrays; n = np.asarray(n, int); idx = np.asarray(idx, int); start, _ = _segments(n)
-    counts = n[idx]; first = np.repeat(start[idx] - np.cumsum(counts) + counts, counts)   # site offset of each copy
+    n, z, f, cell = arrays
+    n = np.asarray(n, int)
+    idx = np.asarray(idx, int)
+    start, _ = _segments(n)
+    counts = n[idx]
+    first = np.repeat(start[idx] - np.cumsum(counts) + counts, counts)   # site offset of each copy
     sites = first + np.arange(counts.sum())
     return counts, np.asarray(z)[sites], np.asarray(f).reshape(-1, 3)[sites], np.asarray(cell).reshape(-1, 3, 3)[idx]
 
@@ -362,16 +451,22 @@ def prediction_throughput(arrays: tuple,               # flat crystal arrays to 
                           n: int = 20_000,             # crystals predicted (round-robin over `arrays`)
                           batch_size: int = 4096) -> dict:
     "Crystals per second of `predict_arrays` (encoding plus every model) on n crystals, with the torch thread count."
-    models = _models(models); big = take_crystals(arrays, np.arange(n) % len(arrays[0]))
-    t0 = time.perf_counter(); out = predict_arrays(*big, models=models, batch_size=batch_size); dt = time.perf_counter() - t0
+    models = _models(models)
+    big = take_crystals(arrays, np.arange(n) % len(arrays[0]))
+    t0 = time.perf_counter()
+    out = predict_arrays(*big, models=models, batch_size=batch_size)
+    dt = time.perf_counter() - t0
     return dict(n=n, models=len(models), seconds=dt, crystals_per_s=n / dt, threads=torch.get_num_threads(),
                 finite=int(np.isfinite(np.stack(list(out.values()))).all(0).sum()))
 
 # %% ../nbs/13_properties.ipynb #51e33ac2
 def regression_metrics(y_true, y_pred) -> dict:
     "n, MAE, RMSE and R² over the pairs where both are finite (units of y; R² dimensionless)."
-    y, p = np.asarray(y_true, float), np.asarray(y_pred, float); m = np.isfinite(y) & np.isfinite(p); y, p = y[m], p[m]
-    if len(y) == 0: return dict(n=0, mae=math.nan, rmse=math.nan, r2=math.nan)
+    y, p = np.asarray(y_true, float), np.asarray(y_pred, float)
+    m = np.isfinite(y) & np.isfinite(p)
+    y, p = y[m], p[m]
+    if len(y) == 0:
+        return dict(n=0, mae=math.nan, rmse=math.nan, r2=math.nan)
     e, ss = p - y, ((y - y.mean()) ** 2).sum()
     return dict(n=int(len(y)), mae=float(np.abs(e).mean()), rmse=float(np.sqrt((e ** 2).mean())),
                 r2=float(1 - (e ** 2).sum() / ss) if ss > 0 else math.nan)
@@ -379,24 +474,31 @@ def regression_metrics(y_true, y_pred) -> dict:
 # %% ../nbs/13_properties.ipynb #7ece6834
 def fit_baselines(train: pd.DataFrame, target: str, l2: float = 1e-3) -> dict:
     "Trivial predictors fitted on `train`: the training mean and ridge regression on element fractions."
-    y, (n, z, _, _) = target_arrays(train, target); w = fit_ridge(composition_fractions(n, z), y, l2)
+    y, (n, z, _, _) = target_arrays(train, target)
+    w = fit_ridge(composition_fractions(n, z), y, l2)
     return {"train mean": lambda n, z: np.full(len(n), y.mean()),
             "ridge on composition": lambda n, z: predict_ridge(composition_fractions(n, z), w)}
 
 def _subsets(target: str, y: np.ndarray) -> list[tuple[str, np.ndarray]]:
     "Row subsets to report: all, and for Ms the magnetic and non-magnetic rows."
-    if target != "ms": return [("all", np.ones(len(y), bool))]
-    return [("all", np.ones(len(y), bool)), (f"Ms > {MAGNETIC_T} T", y > MAGNETIC_T), (f"Ms ≤ {MAGNETIC_T} T", y <= MAGNETIC_T)]
+    if target != "ms":
+        return [("all", np.ones(len(y), bool))]
+    return [("all", np.ones(len(y), bool)),
+            (f"Ms > {MAGNETIC_T} T", y > MAGNETIC_T),
+            (f"Ms ≤ {MAGNETIC_T} T", y <= MAGNETIC_T)]
 
 def score_model(model: PropertyModel, splits: dict, baselines: dict | None = None) -> pd.DataFrame:
-    "MAE, RMSE, R² of the model and the baselines on each split's rows with a known target (one row per split/model/subset)."
+    "MAE, RMSE, R² of the model and the baselines on each split's rows with a known target."
+    # one row per split/model/subset
     rows = []
     for split, df in splits.items():
         y, arr = target_arrays(df, model.target)
-        preds = {"CNN": predict_arrays(*arr, models={"p": model})["p"]} | {k: f(arr[0], arr[1]) for k, f in (baselines or {}).items()}
+        preds = {"CNN": predict_arrays(*arr, models={"p": model})["p"]}
+        preds |= {k: f(arr[0], arr[1]) for k, f in (baselines or {}).items()}
         for name, p in preds.items():
             for subset, m in _subsets(model.target, y):
-                r = regression_metrics(y[m], p[m]); r["r2"] = math.nan if subset.startswith("Ms ≤") else r["r2"]   # targets ≈ 0: no R²
+                r = regression_metrics(y[m], p[m])
+                r["r2"] = math.nan if subset.startswith("Ms ≤") else r["r2"]   # targets ≈ 0: no R²
                 rows.append(dict(split=split, model=name, subset=subset, **r))
     return pd.DataFrame(rows)
 
@@ -404,54 +506,74 @@ def score_model(model: PropertyModel, splits: dict, baselines: dict | None = Non
 def parity_figure(y_true, y_pred, name: str, unit: str, title: str = "") -> "go.Figure":
     "Predicted against true values with the y = x line; n, MAE and R² in the title (paper Fig. 2b–c)."
     import plotly.graph_objects as go
-    m = regression_metrics(y_true, y_pred); y, p = np.asarray(y_true, float), np.asarray(y_pred, float)
-    ok = np.isfinite(y) & np.isfinite(p); y, p = y[ok], p[ok]
+    m = regression_metrics(y_true, y_pred)
+    y, p = np.asarray(y_true, float), np.asarray(y_pred, float)
+    ok = np.isfinite(y) & np.isfinite(p)
+    y, p = y[ok], p[ok]
     lo, hi = (float(min(y.min(), p.min())), float(max(y.max(), p.max()))) if len(y) else (0.0, 1.0)
-    fig = go.Figure([go.Scatter(x=y, y=p, mode="markers", marker=dict(size=4, opacity=0.35), name=name),
-                     go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", line=dict(dash="dash", color="black"), name="y = x")])
+    diagonal = go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", line=dict(dash="dash", color="black"), name="y = x")
+    fig = go.Figure([go.Scatter(x=y, y=p, mode="markers", marker=dict(size=4, opacity=0.35), name=name), diagonal])
     fig.update_layout(title=title or f"{name}: MAE {m['mae']:.3f} {unit}, R² {m['r2']:.3f} (n = {m['n']:,})",
-                      xaxis_title=f"true {name} ({unit})", yaxis_title=f"predicted {name} ({unit})", width=560, height=520, showlegend=False)
+                      xaxis_title=f"true {name} ({unit})", yaxis_title=f"predicted {name} ({unit})", width=560,
+                      height=520, showlegend=False)
     fig.update_yaxes(scaleanchor="x", scaleratio=1)
     return fig
 
 # %% ../nbs/13_properties.ipynb #88a0ce09
 def _splits_of(ck: dict) -> dict:
-    "The split a checkpoint was trained with (earlier checkpoints: mp20-valcut), plus its training rows (max_train honoured)."
-    cfg = ck["config"]; sp = kit_splits(checkpoint_split(ck), cfg["split_seed"]); tr = sp["train"][sp["train"][ck["column"]].notna()]
+    "The split a checkpoint was trained with, plus its training rows (max_train honoured)."
+    # earlier checkpoints record no split: mp20-valcut
+    cfg = ck["config"]
+    sp = kit_splits(checkpoint_split(ck), cfg["split_seed"])
+    tr = sp["train"][sp["train"][ck["column"]].notna()]
     return dict(train=tr.iloc[:cfg["max_train"]] if cfg["max_train"] else tr, val=sp["val"], test=sp["test"])
 
 def _metrics_dict(scores: pd.DataFrame) -> dict:
     "Nested plain dict split → model → subset → {n, mae, rmse, r2}."
     out = {}
-    for r in scores.itertuples(): out.setdefault(r.split, {}).setdefault(r.model, {})[r.subset] = dict(n=r.n, mae=r.mae, rmse=r.rmse, r2=r.r2)
+    for r in scores.itertuples():
+        out.setdefault(r.split, {}).setdefault(r.model, {})[r.subset] = dict(n=r.n, mae=r.mae, rmse=r.rmse, r2=r.r2)
     return out
 
 def score_checkpoint(path, device: str = "cpu") -> pd.DataFrame:
     "Scores of a property checkpoint and its baselines on the kit's validation and test splits."
-    ck = read_property_checkpoint(path); sp = _splits_of(ck)
-    return score_model(model_from_checkpoint(ck).to(device), dict(val=sp["val"], test=sp["test"]), fit_baselines(sp["train"], ck["target"]))
+    ck = read_property_checkpoint(path)
+    sp = _splits_of(ck)
+    model = model_from_checkpoint(ck).to(device)
+    return score_model(model, dict(val=sp["val"], test=sp["test"]), fit_baselines(sp["train"], ck["target"]))
 
 # %% ../nbs/13_properties.ipynb #9373ca88
 def ship_property_model(run, dst, command: str, which: str = "ckpt-best.pt") -> Path:
     "Copy a run's checkpoint to `dst` with its val/test metrics, a model card (.md) and the run's stats (.stats.jsonl)."
     run, dst = Path(run), Path(dst)
-    if dst.exists(): raise FileExistsError(f"{dst} exists; ship to a new name or delete it first")
-    ck = read_property_checkpoint(run / which); scores = score_checkpoint(run / which)
-    dst.parent.mkdir(parents=True, exist_ok=True); save_atomic(ck | dict(metrics=_metrics_dict(scores)), dst)
+    if dst.exists():
+        raise FileExistsError(f"{dst} exists; ship to a new name or delete it first")
+    ck = read_property_checkpoint(run / which)
+    scores = score_checkpoint(run / which)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    save_atomic(ck | dict(metrics=_metrics_dict(scores)), dst)
     shutil.copyfile(run / "stats.jsonl", dst.with_suffix(".stats.jsonl"))
-    write_property_card(run, dst, command, scores); return dst
+    write_property_card(run, dst, command, scores)
+    return dst
 
 def write_property_card(run, dst, command: str, scores: pd.DataFrame | None = None) -> Path:
     "(Re)write the model card `dst.md` of a shipped model from its run folder, scores and a throughput measurement."
-    dst = Path(dst); ck = read_property_checkpoint(dst); scores = score_checkpoint(dst) if scores is None else scores
+    dst = Path(dst)
+    ck = read_property_checkpoint(dst)
+    scores = score_checkpoint(dst) if scores is None else scores
     tp = prediction_throughput(table_arrays(_splits_of(ck)["test"]), models={ck["target"]: model_from_checkpoint(ck)})
-    p = dst.with_suffix(".md"); p.write_text(property_card(Path(run), dst, command, ck, scores, tp)); return p
+    p = dst.with_suffix(".md")
+    p.write_text(property_card(Path(run), dst, command, ck, scores, tp))
+    return p
 
 # %% ../nbs/13_properties.ipynb #dcbed5ec
 def _score_table(scores: pd.DataFrame, unit: str) -> str:
     "Markdown table of MAE / R² per split, model and subset."
-    rows = [f"| {r.split} | {r.model} | {r.subset} | {r.n:,} | {r.mae:.4f} | {r.rmse:.4f} | {'–' if math.isnan(r.r2) else f'{r.r2:.3f}'} |" for r in scores.itertuples()]
-    return f"| split | model | rows | n | MAE ({unit}) | RMSE ({unit}) | R² |\n|---|---|---|---|---|---|---|\n" + "\n".join(rows)
+    r2 = lambda r: "–" if math.isnan(r.r2) else f"{r.r2:.3f}"
+    rows = [f"| {r.split} | {r.model} | {r.subset} | {r.n:,} | {r.mae:.4f} | {r.rmse:.4f} | {r2(r)} |"
+            for r in scores.itertuples()]
+    head = f"| split | model | rows | n | MAE ({unit}) | RMSE ({unit}) | R² |\n|---|---|---|---|---|---|---|\n"
+    return head + "\n".join(rows)
 
 def _split_words(split: str, seed: int) -> str:
     "How a card names the data of a split."
@@ -460,32 +582,65 @@ def _split_words(split: str, seed: int) -> str:
 
 PAPER = {"hform": "MAE 0.046 eV/atom, R² 0.99", "ms": "MAE 0.054 T, R² 0.92"}   # DiffCrysGen Fig. 2b–c (Alexandria)
 
+# %% ../nbs/13_properties.ipynb #f37f7818
+def _cpu_name() -> str:
+    "The CPU model name from /proc/cpuinfo ('?' where there is none)."
+    if not Path("/proc/cpuinfo").exists():
+        return "?"
+    return next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+
+def _card_rows(p: dict, s: pd.DataFrame, dst: Path, command: str, ck: dict, tp: dict | None) -> list[tuple[str, str]]:
+    "The (key, value) rows of a model card: params `p` and stats `s` of the run, checkpoint `ck`, throughput `tp`."
+    a = ck["model_args"]
+    n_par = sum(v.numel() for v in ck["state_dict"].values())
+    data = (f"{_split_words(p.get('split', 'mp20-valcut'), p['split_seed'])}: {p['n_train']:,} train / "
+            f"{p['n_val']:,} validation crystals with a value (dropped without one: {p['dropped']}); "
+            "scored on MP-20 test (untouched in training)")
+    training = (f"AdamW lr {p['lr']} (halved after {p['plateau']} epochs without improvement), "
+                f"weight decay {p['weight_decay']}, {p['loss']} loss on standardised targets, batch {p['batch_size']}, "
+                f"origin-shift augmentation {p['augment']}, seed {p['seed']}; "
+                f"{len(s)} epochs run of {p['epochs']} (patience {p['patience']})")
+    speed = "not measured"
+    if tp:
+        speed = (f"{tp['crystals_per_s']:,.0f} crystals/s (`prediction_throughput`, {tp['n']:,} crystals incl. "
+                 f"IRCR encoding, {tp['threads']} torch thread(s), CPU)")
+    return [("target", f"{ck['target']}: `{ck['column']}` ({ck['unit']})"),
+            ("data", data),
+            ("input", "full 142×3 IRCR, per-row min-max scaled onto [0, 1] with bounds fitted on the training rows "
+                      "(stored in the checkpoint)"),
+            ("architecture", f"PropertyCNN channels {a['channels']}, kernel {a['kernel']}, dense {a['hidden']}, "
+                             f"dropout {a['dropout']}; {n_par:,} parameters"),
+            ("training", training),
+            ("weights", f"epoch {ck['epoch']}: lowest validation MAE {ck['val_mae']:.4f} {ck['unit']}"),
+            ("wall time", f"{s.seconds.sum() / 60:.1f} min of training epochs on {_cpu_name()}, "
+                          f"{os.cpu_count()} cores"),
+            ("throughput", speed),
+            ("paper", f"{PAPER[ck['target']]} on Alexandria "
+                      "(far larger training set; not comparable with MP-20 numbers)"),
+            ("reproduce", f"`{command}` (from the repo root; add `-p ship_to NEW.pt` to ship; "
+                          "the run's last cell compares its test scores with this model)"),
+            ("sha256", sha256_file(dst)),
+            ("loads with", f"`diffcrysgen.properties.load_property_model({str(ck['target'])!r})` "
+                           "(torch.load weights_only=True)")]
+
 def property_card(run: Path, dst: Path, command: str, ck: dict, scores: pd.DataFrame, tp: dict | None = None) -> str:
     "Markdown model card of a shipped property model, from its run folder and scores."
-    p = read_manifest(run, "params.json"); s = pd.read_json(run / "stats.jsonl", lines=True)
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?") if Path("/proc/cpuinfo").exists() else "?"
-    n_par = sum(v.numel() for v in ck["state_dict"].values())
-    rows = [("target", f"{ck['target']}: `{ck['column']}` ({ck['unit']})"),
-            ("data", f"{_split_words(p.get('split', 'mp20-valcut'), p['split_seed'])}: {p['n_train']:,} train / {p['n_val']:,} validation crystals with a value (dropped without one: {p['dropped']}); scored on MP-20 test (untouched in training)"),
-            ("input", "full 142×3 IRCR, per-row min-max scaled onto [0, 1] with bounds fitted on the training rows (stored in the checkpoint)"),
-            ("architecture", f"PropertyCNN channels {ck['model_args']['channels']}, kernel {ck['model_args']['kernel']}, dense {ck['model_args']['hidden']}, dropout {ck['model_args']['dropout']}; {n_par:,} parameters"),
-            ("training", f"AdamW lr {p['lr']} (halved after {p['plateau']} epochs without improvement), weight decay {p['weight_decay']}, {p['loss']} loss on standardised targets, batch {p['batch_size']}, origin-shift augmentation {p['augment']}, seed {p['seed']}; {len(s)} epochs run of {p['epochs']} (patience {p['patience']})"),
-            ("weights", f"epoch {ck['epoch']}: lowest validation MAE {ck['val_mae']:.4f} {ck['unit']}"),
-            ("wall time", f"{s.seconds.sum() / 60:.1f} min of training epochs on {cpu}, {os.cpu_count()} cores"),
-            ("throughput", f"{tp['crystals_per_s']:,.0f} crystals/s (`prediction_throughput`, {tp['n']:,} crystals incl. IRCR encoding, {tp['threads']} torch thread(s), CPU)" if tp else "not measured"),
-            ("paper", f"{PAPER[ck['target']]} on Alexandria (far larger training set; not comparable with MP-20 numbers)"),
-            ("reproduce", f"`{command}` (from the repo root; add `-p ship_to NEW.pt` to ship; the run's last cell compares its test scores with this model)"), ("sha256", sha256_file(dst)),
-            ("loads with", f"`diffcrysgen.properties.load_property_model({str(ck['target'])!r})` (torch.load weights_only=True)")]
+    p = read_manifest(run, "params.json")
+    s = pd.read_json(run / "stats.jsonl", lines=True)
+    rows = _card_rows(p, s, dst, command, ck, tp)
     return (f"# Model card: {dst.name}\n\n| | |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
             + f"\n\n## Scores\n\n{_score_table(scores, ck['unit'])}\n\n## Use and limits\n\n{_caveats(ck['target'])}\n")
 
+# %% ../nbs/13_properties.ipynb #9c4ac814
 def _caveats(target: str) -> str:
     "Intended use and known limits of a shipped model, for its card."
     s = ("- Ranks and pre-screens generated crystals; it is not a substitute for DFT (or CHGNet) on the short list.\n"
-         "- Trained on MP-20 crystals (≤ 20 sites, ≤ 3 elements, Z ≤ 94, lattice lengths ≤ 25 Å), all within 0.08 eV/atom of the hull: "
-         "far-from-equilibrium or unphysical inputs are extrapolation. Inputs the IRCR cannot hold give NaN.")
-    if target == "ms": s += ("\n- Ms is the net DFT moment per volume in tesla (11.654 × μB/Å³): antiferromagnets read as 0. Most MP-20 crystals "
-                           "are (near) non-magnetic, so the rows 'Ms > 0.05 T' are the informative ones.")
+         "- Trained on MP-20 crystals (≤ 20 sites, ≤ 3 elements, Z ≤ 94, lattice lengths ≤ 25 Å), "
+         "all within 0.08 eV/atom of the hull: far-from-equilibrium or unphysical inputs are extrapolation. "
+         "Inputs the IRCR cannot hold give NaN.")
+    if target == "ms":
+        s += ("\n- Ms is the net DFT moment per volume in tesla (11.654 × μB/Å³): antiferromagnets read as 0. "
+              "Most MP-20 crystals are (near) non-magnetic, so the rows 'Ms > 0.05 T' are the informative ones.")
     return s
 
 # %% ../nbs/13_properties.ipynb #a0a50424
@@ -494,13 +649,20 @@ def shipped_scores(targets=tuple(TARGETS)) -> pd.DataFrame:
     return pd.concat([score_checkpoint(property_model_path(t)).assign(target=t) for t in targets], ignore_index=True)
 
 # %% ../nbs/13_properties.ipynb #79d58a81
-def compare_with_shipped(scores: pd.DataFrame, cfg: PropertyConfig, rtol: float = 0.1, r2_tol: float = 0.02) -> pd.DataFrame:
-    "A run's test MAE/R² beside the shipped model's; attrs say whether the configs match and the numbers agree within noise."
-    ck = read_property_checkpoint(property_model_path(cfg.target)); run = scores.query("split == 'test'")
-    rows = [dict(model=r.model, subset=r.subset, mae_run=r.mae, mae_shipped=ck["metrics"]["test"][r.model][r.subset]["mae"],
-                 r2_run=r.r2, r2_shipped=ck["metrics"]["test"][r.model][r.subset]["r2"]) for r in run.itertuples()]
-    df = pd.DataFrame(rows); c = df[(df.model == "CNN") & (df.subset == "all")].iloc[0]; skip = ("run_dir", "threads", "device")
-    shipped = {**ck["config"], "split": checkpoint_split(ck)}                # earlier checkpoints record no split: mp20-valcut
-    df.attrs = dict(same_config={k: v for k, v in cfg.to_dict().items() if k not in skip} == {k: v for k, v in shipped.items() if k not in skip},
-                    reproduced=bool(abs(c.mae_run - c.mae_shipped) <= rtol * c.mae_shipped and abs(c.r2_run - c.r2_shipped) <= r2_tol))
+def compare_with_shipped(scores: pd.DataFrame, cfg: PropertyConfig, rtol: float = 0.1,
+                         r2_tol: float = 0.02) -> pd.DataFrame:
+    "A run's test MAE/R² beside the shipped model's."
+    # attrs say whether the configs match and the numbers agree within noise
+    ck = read_property_checkpoint(property_model_path(cfg.target))
+    run = scores.query("split == 'test'")
+    test = ck["metrics"]["test"]
+    rows = [dict(model=r.model, subset=r.subset, mae_run=r.mae, mae_shipped=test[r.model][r.subset]["mae"],
+                 r2_run=r.r2, r2_shipped=test[r.model][r.subset]["r2"]) for r in run.itertuples()]
+    df = pd.DataFrame(rows)
+    c = df[(df.model == "CNN") & (df.subset == "all")].iloc[0]
+    skip = ("run_dir", "threads", "device")
+    shipped = {**ck["config"], "split": checkpoint_split(ck)}        # earlier checkpoints record no split: mp20-valcut
+    kept = lambda d: {k: v for k, v in d.items() if k not in skip}
+    close = abs(c.mae_run - c.mae_shipped) <= rtol * c.mae_shipped and abs(c.r2_run - c.r2_shipped) <= r2_tol
+    df.attrs = dict(same_config=kept(cfg.to_dict()) == kept(shipped), reproduced=bool(close))
     return df

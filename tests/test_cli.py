@@ -54,7 +54,7 @@ def test_pipe_closed_early_no_traceback():
 
 def test_sample_conditioned_and_inpainted_with_shipped_checkpoints(tmp_path):
     "Issue #8 from the command line: property ranges with guidance (shipped mp20-edm-cond.pt), and a fixed chemical system."
-    from diffcrysgen.runs import read_generated
+    from diffcrysgen.schema import read_generated
     fast = ("--steps", "4", "--churn", "0", "--threads", "1", "--quiet")
     r = _cli("sample", "--n", "6", *fast, "--out", str(tmp_path / "c"), "--condition", "Ms>=1", "--condition", "hform<=-0.2", "--guidance", "2")
     assert r.returncode == 0, r.stderr[-2000:]

@@ -23,9 +23,21 @@ CASES = [   # (argv, option, value, reason); FILE, EMPTY, RUN, OUT are paths in 
     (("sample", "--workers", "-2", "--out", OUT), "--workers", "-2", "must be ≥ 0"),
     (("sample", "--churn", "-1", "--out", OUT), "--churn", "-1", "must be ≥ 0"),
     (("sample", "--guidance", "inf", "--out", OUT), "--guidance", "inf", "must be finite"),
+    (("sample", "--sharpen", "0", "--out", OUT), "--sharpen", "0", "must be in (0, 3]"),
+    (("sample", "--sharpen", "4", "--out", OUT), "--sharpen", "4", "must be in (0, 3]"),
+    (("demo", "--sharpen", "0", "--out", OUT), "--sharpen", "0", "must be in (0, 3]"),
     (("sample", "--checkpoint", "EMPTY/none.pt", "--out", OUT), "--checkpoint", "EMPTY/none.pt", "no such file"),
     (("sample", "--elements", "Fe,Xx", "--out", OUT), "--elements", "Fe,Xx", "Xx"),
     (("sample", "--condition", "Ms>>1", "--out", OUT), "--condition", "Ms>>1", "write e.g."),
+    # options that cannot go together: the first one named, with the reason (issue #24)
+    (("sample", "--fast", "--steps", "10", "--out", OUT), "--steps", "10", "drop --steps or --fast"),
+    (("sample", "--fast", "--churn", "0", "--out", OUT), "--churn", "0", "drop --churn or --fast"),
+    (("sample", "--solver", "heun", "--fast", "--out", OUT), "--solver", "heun", "--fast sets the sampler"),
+    (("sample", "--fast", "--precision", "fp32", "--out", OUT), "--precision", "fp32", "drop --precision or --fast"),
+    (("sample", "--solver", "dpm2m", "--churn", "1", "--out", OUT), "--churn", "1", "applies to --solver heun only"),
+    (("sample", "--elements", "Fe,Co", "--formula", "Fe2Co", "--out", OUT), "--formula", "Fe2Co", "not both"),
+    (("sample", "--condition", "Ms>=1", "--condition", "Ms<=0.5", "--out", OUT), "--condition", "Ms<=0.5",
+     "do not overlap"),
     (("evaluate", "EMPTY/none", "--out", OUT), "source", "EMPTY/none", "neither a split"),
     (("evaluate", "--n", "0", "RUN", "--out", OUT), "--n", "0", "must be positive"),
     (("evaluate", "--out", "EMPTY", "RUN"), "--out", "EMPTY", "exists; choose a new folder"),
@@ -35,7 +47,8 @@ CASES = [   # (argv, option, value, reason); FILE, EMPTY, RUN, OUT are paths in 
     (("screen", "RUN", "--top", "0", "--out", OUT), "--top", "0", "must be positive"),
     (("screen", "RUN", "--hform-max=-inf", "--out", OUT), "--hform-max", "-inf", "must be finite"),
     (("screen", "RUN", "--fmax", "0", "--out", OUT), "--fmax", "0", "must be > 0"),
-    (("screen", "RUN", "--hform-model", "EMPTY/none.pt", "--out", OUT), "--hform-model", "EMPTY/none.pt", "no such file"),
+    (("screen", "RUN", "--hform-model", "EMPTY/none.pt", "--out", OUT), "--hform-model", "EMPTY/none.pt",
+     "no such file"),
     (("predict", "EMPTY", "--out", OUT), "run", "EMPTY", "not a generation run folder"),
     (("predict", "RUN", "--batch-size", "0", "--out", OUT), "--batch-size", "0", "must be positive"),
     (("predict", "RUN", "--models", "h=EMPTY/none.pt", "--out", OUT), "--models", "h=EMPTY/none.pt", "no such model"),
@@ -52,9 +65,13 @@ def _listing(d: Path) -> list[str]: return sorted(str(p.relative_to(d)) for p in
 
 def _run(exe: str, d: Path, argv: tuple) -> tuple:
     "Run one case in its folder `d`; returns (result, listing before, listing after)."
-    (d / "EMPTY").mkdir(parents=True); (d / "RUN").mkdir(); (d / "RUN" / "part-00000.parquet").touch(); (d / "FILE").write_text("not a folder")
+    (d / "EMPTY").mkdir(parents=True)
+    (d / "RUN").mkdir()
+    (d / "RUN" / "part-00000.parquet").touch()
+    (d / "FILE").write_text("not a folder")
     before = _listing(d)
-    r = subprocess.run([exe, *argv], cwd=d, capture_output=True, text=True, timeout=300, env=dict(os.environ, PYTHONWARNINGS="ignore"))
+    r = subprocess.run([exe, *argv], cwd=d, capture_output=True, text=True, timeout=300,
+                       env=dict(os.environ, PYTHONWARNINGS="ignore"))
     return r, before, _listing(d)
 
 @pytest.fixture(scope="module")
@@ -79,3 +96,14 @@ def test_bad_value_exits_2_with_one_line(results, argv, option, value, reason):
     assert f"'{value}'" in err and reason in err, err
     assert r.stdout == "", r.stdout[-500:]
     assert after == before, sorted(set(after) ^ set(before))          # nothing written, the output path included
+
+
+def test_foreign_checkpoint_leaves_no_run_folder(tmp_path):
+    "A file that is not a checkpoint is refused with one line before any run folder exists (issue #24)."
+    (tmp_path / "notes.txt").write_text("not a checkpoint")
+    r = subprocess.run([_exe(), "sample", "--n", "2", "--checkpoint", "notes.txt", "--out", OUT], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=300, env=dict(os.environ, PYTHONWARNINGS="ignore"))
+    err = r.stderr.strip()
+    assert r.returncode != 0 and "Traceback" not in r.stderr and len(err.splitlines()) == 1, r.stderr[-2000:]
+    assert "notes.txt" in err and "checkpoint" in err, err
+    assert _listing(tmp_path) == ["notes.txt"], _listing(tmp_path)

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import torch
 from diffcrysgen.sample import SamplerConfig, generate
-from diffcrysgen.runs import read_generated
+from diffcrysgen.schema import read_generated
 from diffcrysgen.train import TrainConfig, train
 
 pytest.importorskip("dask.distributed")

@@ -18,7 +18,7 @@ def run(tmp_path_factory) -> Path:
 
 def _evaluate(source: Path, out: Path, extra: tuple = (), stdout=subprocess.DEVNULL) -> subprocess.Popen:
     code = ("import torch; torch.set_num_threads(1)\nimport argparse\n"
-            "from diffcrysgen.metrics import add_evaluate_arguments, run_evaluate\n"
+            "from diffcrysgen.evaluate import add_evaluate_arguments, run_evaluate\n"
             f"run_evaluate(add_evaluate_arguments(argparse.ArgumentParser()).parse_args([{str(source)!r}, '--out', {str(out)!r}, '--workers', '1', '--quiet', *{list(extra)!r}]))\n")
     return subprocess.Popen([sys.executable, "-c", code], stdout=stdout, stderr=subprocess.PIPE, text=stdout is not subprocess.DEVNULL)
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import torch
 from diffcrysgen.sample import SamplerConfig, add_sample_arguments, generate, run_sample
-from diffcrysgen.runs import read_generated
+from diffcrysgen.schema import read_generated
 from diffcrysgen.train import TrainConfig, train
 
 torch.set_num_threads(1)    # the test machine's cores are shared

@@ -11,7 +11,7 @@ pytest.importorskip("dask.distributed")
 import cloudpickle
 from dask.distributed import LocalCluster
 from diffcrysgen.data import kit_splits
-from diffcrysgen.runs import read_generated, write_part
+from diffcrysgen.schema import read_generated, write_part
 from diffcrysgen.screening import ScreenConfig, known_as_generated, read_screen, screen_run, screen_table
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])   # worker processes cannot import this test module
