@@ -283,6 +283,8 @@ def run_spec(n: int, seed: int, chunk_size: int, cfg: SamplerConfig, checkpoint,
                 write_cifs=bool(write_cifs), checkpoint_sha256=sha256 or sha256_file(checkpoint))
     if target is not None:
         spec["target"] = target_to_dict(target)                               # absent for unconditional runs (ids kept)
+        spec["inpainting"] = "wrapper"                                        # D' = known values (issue #24): not
+                                                                              # resumable into a state-reset run
     if cfg.precision == "bf16":
         spec["batch_size"] = int(batch_size or 0)                             # bf16 rows depend on the batch shape
     if conditions:
