@@ -245,7 +245,8 @@ def _print_validation(res: pd.DataFrame, man: pd.DataFrame, cfg, out: Path) -> N
     "Print the validation table of the finalists, its summary, and where their DFT inputs are."
     from diffcrysgen.validate import VAL_COLUMNS, summarise
     fmt = lambda x: f"{x:.3f}"
-    print(f"validation of the top {len(res)} with CHGNet {cfg.model} (fmax {cfg.fmax} eV/Å, ≤ {cfg.steps} FIRE steps) "
+    print(f"validation of the top {len(res)} with CHGNet {cfg.model} "
+          f"(fmax {cfg.fmax} eV/Å, ≤ {cfg.steps} FIRE steps) "
           f"in {out / 'validate'}:")
     print(res[VAL_COLUMNS].to_string(index=False, float_format=fmt))
     print(summarise(res, cfg).to_string(index=False, float_format=fmt))

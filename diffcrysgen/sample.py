@@ -84,7 +84,7 @@ def denoiser_fn(net: torch.nn.Module, precision: str = "fp32"):
 # %% ../nbs/14_sample.ipynb #cf69c806
 def sharpened(x: torch.Tensor, d: torch.Tensor, lam: float) -> torch.Tensor:
     "Estimate `d` of states `x` (B, 3, 136) with its occupied sites' coordinates at x + λ(d − x)."
-    occ = d[:, :, ROW_O].amax(1, keepdim=True) > 0                             # (B, 1, 20): scaled occupancy > 0 is > ½
+    occ = d[:, :, ROW_O].amax(1, keepdim=True) > 0          # (B, 1, 20): scaled occupancy > 0 is > ½
     out = d.clone()
     out[:, :, ROW_C] = x[:, :, ROW_C] + torch.where(occ, lam, 1.0) * (d[:, :, ROW_C] - x[:, :, ROW_C])
     return out
@@ -151,7 +151,7 @@ def dpm_solver_2m(D,                      # denoiser D(x, σ) of float64 states 
 
 # %% ../nbs/14_sample.ipynb #9eab45eb
 SOLVERS = ("heun", "dpm2m")
-SHARPEN = 1.5            # the kit's λ from SHARPEN_MIN_STEPS steps on: docs/experiments.md, "Low-temperature positions"
+SHARPEN = 1.5            # the kit's λ from SHARPEN_MIN_STEPS steps on (docs/experiments.md)
 SHARPEN_MIN_STEPS = 20   # below it λ > 1 was measured harmful (P1 70–96 %): the kit samples at λ = 1 there
 SHARPEN_MAX = 3.0        # λ lies in (0, SHARPEN_MAX]
 
@@ -201,7 +201,8 @@ class SamplerConfig:
         "A one-line warning for an explicit λ ≠ 1 below SHARPEN_MIN_STEPS steps (measured harmful), else ''."
         if self.sharpen is None or self.sharpen == 1 or self.steps >= SHARPEN_MIN_STEPS:
             return ""
-        return (f"warning: sharpen {self.sharpen:g} at {self.steps} steps: λ ≠ 1 below {SHARPEN_MIN_STEPS} steps was "
+        return (f"warning: sharpen {self.sharpen:g} at {self.steps} steps: "
+                f"λ ≠ 1 below {SHARPEN_MIN_STEPS} steps was "
                 "measured harmful (docs/experiments.md); leave it out for the kit's λ = 1 there")
 
     def spec(self) -> dict:
