@@ -23,6 +23,7 @@ def pick_device(device: str = "auto") -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
 
+# %% ../nbs/08_denoiser.ipynb #775015e2
 def append_dims(x: torch.Tensor, ndim: int) -> torch.Tensor:
     "x with trailing singleton dims up to `ndim` (k-diffusion's helper), e.g. σ (B,) → (B, 1, 1)."
     return x.reshape(x.shape + (1,) * (ndim - x.ndim))
@@ -49,6 +50,7 @@ class WSConv1d(nn.Conv1d):
         var, mean = torch.var_mean(w, dim=(1, 2), keepdim=True, unbiased=False)
         return F.conv1d(x, (w - mean) * torch.rsqrt(var + 1e-5), self.bias, self.stride, self.padding)
 
+# %% ../nbs/08_denoiser.ipynb #d7d922b1
 class ResBlock(nn.Module):
     "WSConv → GroupNorm → SiLU (+ noise embedding) → WSConv → GroupNorm, residual, SiLU."
     def __init__(self, c_in: int, c_out: int, emb_dim: int, groups: int = 8, dropout: float = 0.0):
@@ -206,6 +208,7 @@ class EDMLossConfig:
     P_mean: float = -1.2   # mean of ln σ
     P_std: float = 1.2     # std of ln σ
 
+# %% ../nbs/08_denoiser.ipynb #ef0fdd1d
 def edm_loss(net: EDMPrecond, x0: torch.Tensor, cfg: EDMLossConfig = EDMLossConfig(),
              generator: torch.Generator | None = None, cond: torch.Tensor | None = None) -> torch.Tensor:
     "Per-sample EDM loss (B,) of clean scaled IRCR x0 (B, 3, 136), given conditions `cond` (B, K) if the net takes any."
@@ -227,6 +230,7 @@ def model_args_of(cfg: UNetConfig, sigma_data: float, cond: dict | None = None, 
     unet = asdict(cfg) | {"channels": list(cfg.channels)}
     return {"unet": unet, "sym": asdict(sym or SymConfig()), "sigma_data": float(sigma_data), **extra}
 
+# %% ../nbs/08_denoiser.ipynb #90906ec0
 def build_denoiser(model_args: dict, scaler: IRCRScaler | None = None) -> EDMPrecond:
     "EDMPrecond(UNet1d) from `model_args` (see `model_args_of`) and, with symmetry add-ons, the training scaler."
     if "unet" not in model_args:

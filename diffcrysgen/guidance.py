@@ -23,6 +23,7 @@ ALIASES = {"hform": "formation_energy_per_atom", "h_form": "formation_energy_per
 UNITS = {"formation_energy_per_atom": "eV/atom", "ms_tesla": "T", "band_gap": "eV", "mag_density": "μB/Å³"}
 N_QUANTILES = 201   # stored quantiles of each condition's training distribution (for target ranges)
 
+# %% ../nbs/09_guidance.ipynb #fdf132af
 def condition_columns(spec) -> tuple[str, ...]:
     "Column names of a condition list: 'hform,Ms' (or a sequence), aliases resolved, order kept, duplicates dropped."
     names = [s.strip() for s in (spec.split(",") if isinstance(spec, str) else spec) if s.strip()]
@@ -38,6 +39,7 @@ def condition_values(df: pd.DataFrame, cols) -> torch.Tensor:
         raise KeyError(f"conditions {missing}: not columns of the data (have e.g. {have})")
     return torch.tensor(df[list(cols)].to_numpy(dtype=np.float64), dtype=torch.float32).reshape(len(df), len(cols))
 
+# %% ../nbs/09_guidance.ipynb #e5a00e71
 def condition_stats(df: pd.DataFrame, cols) -> dict:
     "Names, mean, std and quantiles of each condition column over its finite values (the COND_KEYS of a checkpoint)."
     C = condition_values(df, cols).double().numpy()
@@ -54,7 +56,8 @@ def condition_stats(df: pd.DataFrame, cols) -> dict:
 # %% ../nbs/09_guidance.ipynb #822a3ec2
 def drop_conditions(c: torch.Tensor, p: float, generator: torch.Generator | None = None) -> torch.Tensor:
     "Copy of `c` (B, K) with each entry set to NaN (not given) with probability p."
-    if not 0 <= p <= 1: raise ValueError(f"cond_dropout {p}: must lie in [0, 1]")
+    if not 0 <= p <= 1:
+        raise ValueError(f"cond_dropout {p}: must lie in [0, 1]")
     hide = torch.rand(c.shape, generator=generator, device=c.device) < p
     return torch.where(hide, torch.full_like(c, float("nan")), c)
 
@@ -72,6 +75,7 @@ class ConditionRange:
         hi = f"{self.name}<={self.hi:g}" if self.hi < math.inf else ""
         return " and ".join(s for s in (lo, hi) if s)
 
+# %% ../nbs/09_guidance.ipynb #07f5e13f
 _NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 
 def parse_condition(text: str) -> ConditionRange:
@@ -88,6 +92,7 @@ def parse_condition(text: str) -> ConditionRange:
         raise ValueError(f"condition {text!r}: empty range ({lo:g} > {hi:g})")
     return ConditionRange(condition_columns([name])[0], lo, hi)
 
+# %% ../nbs/09_guidance.ipynb #2e5ddbf1
 def merge_ranges(ranges) -> dict[str, ConditionRange]:
     "One range per condition column: the intersection of all given for it."
     out: dict[str, ConditionRange] = {}
@@ -112,6 +117,7 @@ def ranges_from_list(items) -> dict[str, ConditionRange]:
     inf = math.inf
     return {n: ConditionRange(n, -inf if lo is None else lo, inf if hi is None else hi) for n, lo, hi in items}
 
+# %% ../nbs/09_guidance.ipynb #70af51fd
 def condition_hits(pred: pd.DataFrame, ranges: dict[str, ConditionRange]) -> np.ndarray:
     "Per row, whether every predicted property lies in its range (predictions from `13_properties`)."
     miss = [n for n in ranges if PRED_COLUMNS.get(n) not in pred.columns]

@@ -22,10 +22,12 @@ class Target:
     counts: tuple[int, ...] | None = None     # sites per element (same order); None: the model chooses the sites
 
     @property
-    def symbols(self) -> list[str]: return [Element.from_Z(z).symbol for z in self.elements]
+    def symbols(self) -> list[str]:
+        return [Element.from_Z(z).symbol for z in self.elements]
 
     def __str__(self) -> str:
-        if self.counts is None: return "-".join(self.symbols)
+        if self.counts is None:
+            return "-".join(self.symbols)
         return "".join(f"{s}{n if n > 1 else ''}" for s, n in zip(self.symbols, self.counts))
 
 # %% ../nbs/10_inpaint.ipynb #657a5728
@@ -40,12 +42,14 @@ def _checked(zs: list[int], counts: list[int] | None, what: str) -> Target:
     order = np.argsort(zs)
     return Target(tuple(int(zs[i]) for i in order), None if counts is None else tuple(int(counts[i]) for i in order))
 
+# %% ../nbs/10_inpaint.ipynb #e68d6f61
 def _symbol_z(sym: str, what: str) -> int:
     "Z of an element symbol, or a one-line error."
     if not Element.is_valid_symbol(sym):
         raise ValueError(f"{what}: {sym!r} is not an element symbol")
     return Element(sym).Z
 
+# %% ../nbs/10_inpaint.ipynb #40ac6de6
 def parse_target(elements: str | None = None,  # chemical system, e.g. "Fe,Co,B" (or "Fe-Co-B")
                  formula: str | None = None,   # exact cell content, e.g. "Fe2CoB" (integer site counts)
                 ) -> Target | None:

@@ -15,8 +15,9 @@ from .ircr import N_ROWS, N_COMP, N_ELEM, encode_arrays, ircr_rejects, _segments
 from .data import data_dir, kit_splits, table_arrays, checkpoint_split
 from .denoiser import pick_device
 from .analysis import generated_arrays
-from .runs import (new_run_dir, open_run_dir, read_manifest, save_atomic, sha256_file, write_atomic,
-                              write_json_atomic)
+from .runs import open_run_dir, save_atomic, sha256_file, write_atomic
+from .checkpoints import read_any_checkpoint, training_root, new_training_run, append_stats
+from .checkpoints import save_best_and_last, run_record, cpu_name, card_text, unshipped
 from .schema import part_paths
 from .argtypes import count, out_folder, run_folder
 
@@ -227,19 +228,15 @@ def _checkpoint(model: PropertyModel, cfg: PropertyConfig, data: dict, epoch: in
                 target_mean=data["target_mean"], target_std=data["target_std"], config=cfg.to_dict(), epoch=epoch,
                 val_mae=float(val_mae), n_train=len(data["y_train"]), n_val=len(data["y_val"]), metrics={})
 
-def _new_run(cfg: PropertyConfig) -> Path:
-    "A fresh numbered run folder `NNNNN-prop-<target>` under `run_dir` (default `<repo>/runs`, shared with training)."
-    return new_run_dir(Path(cfg.run_dir) if cfg.run_dir else data_dir().parent / "runs", f"prop-{cfg.target}")
-
 # %% ../nbs/13_properties.ipynb #3160e6bc
 def train_property(cfg: PropertyConfig, quiet: bool = False) -> Path:
     "Train one property model as configured into a new run folder; returns the folder."
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     data = property_data(cfg)
-    run, dev = _new_run(cfg), pick_device(cfg.device)
     sizes = dict(n_train=len(data["y_train"]), n_val=len(data["y_val"]), dropped=data["dropped"])
-    write_json_atomic(cfg.to_dict() | sizes, run / "params.json")
+    run = new_training_run(training_root(cfg.run_dir), f"prop-{cfg.target}", cfg.to_dict() | sizes)   # NNNNN-prop-<t>
+    dev = pick_device(cfg.device)
     torch.manual_seed(cfg.seed)
     unit = TARGETS[cfg.target][1]
     model = PropertyModel(cfg.cnn(), data["scaler"], data["target_mean"], data["target_std"], cfg.target, unit,
@@ -252,13 +249,11 @@ def train_property(cfg: PropertyConfig, quiet: bool = False) -> Path:
         X = shifted_inputs(data["train_arrays"], cfg.seed, epoch) if cfg.augment else data["X_train"]
         tl = _epoch(model, opt, X, y, cfg, epoch)
         val = float(np.abs(predict_ircr(model, data["X_val"]) - data["y_val"]).mean())
-        if val < best:
+        improved = val < best
+        if improved:
             best, best_epoch = val, epoch
-            save_atomic(_checkpoint(model, cfg, data, epoch, val), run / "ckpt-best.pt")
-        save_atomic(_checkpoint(model, cfg, data, epoch, val), run / "ckpt-last.pt")
-        with open(run / "stats.jsonl", "a") as fh:
-            stat = dict(epoch=epoch, lr=lr, train_loss=tl, val_mae=val, seconds=round(time.time() - t0, 3))
-            fh.write(json.dumps(stat) + "\n")
+        save_best_and_last(run, _checkpoint(model, cfg, data, epoch, val), improved)
+        append_stats(run, dict(epoch=epoch, lr=lr, train_loss=tl, val_mae=val, seconds=round(time.time() - t0, 3)))
         if not quiet:
             print(f"epoch {epoch:4d}  train {cfg.loss} {tl:.4f}  val MAE {val:.4f} {unit}",
                   f" (best {best:.4f} @ {best_epoch})", flush=True)
@@ -277,16 +272,7 @@ def property_model_path(name_or_path: str) -> Path:
 
 def read_property_checkpoint(path, device: str | torch.device = "cpu") -> dict:
     "A property checkpoint dict, loaded with `weights_only=True`; one-line errors for foreign files."
-    path = Path(path)
-    try:
-        ck = torch.load(path, map_location=device, weights_only=True)
-    except Exception as e:
-        why = f"{type(e).__name__}: {str(e).splitlines()[0][:120]}"
-        raise ValueError(f"{path}: not a readable checkpoint ({why})") from None
-    fmt = ck.get("format") if isinstance(ck, dict) else None
-    if fmt != PROP_FORMAT:
-        raise ValueError(f"{path}: not a property model (format {fmt!r}; expected {PROP_FORMAT!r})")
-    return ck
+    return read_any_checkpoint(path, PROP_FORMAT, device, what="property model")[0]
 
 def model_from_checkpoint(ck: dict) -> PropertyModel:
     "The property model a checkpoint dict describes, weights loaded, eval mode, no gradients."
@@ -545,9 +531,7 @@ def score_checkpoint(path, device: str = "cpu") -> pd.DataFrame:
 # %% ../nbs/13_properties.ipynb #9373ca88
 def ship_property_model(run, dst, command: str, which: str = "ckpt-best.pt") -> Path:
     "Copy a run's checkpoint to `dst` with its val/test metrics, a model card (.md) and the run's stats (.stats.jsonl)."
-    run, dst = Path(run), Path(dst)
-    if dst.exists():
-        raise FileExistsError(f"{dst} exists; ship to a new name or delete it first")
+    run, dst = Path(run), unshipped(dst)
     ck = read_property_checkpoint(run / which)
     scores = score_checkpoint(run / which)
     dst.parent.mkdir(parents=True, exist_ok=True)
@@ -583,12 +567,6 @@ def _split_words(split: str, seed: int) -> str:
 PAPER = {"hform": "MAE 0.046 eV/atom, R² 0.99", "ms": "MAE 0.054 T, R² 0.92"}   # DiffCrysGen Fig. 2b–c (Alexandria)
 
 # %% ../nbs/13_properties.ipynb #f37f7818
-def _cpu_name() -> str:
-    "The CPU model name from /proc/cpuinfo ('?' where there is none)."
-    if not Path("/proc/cpuinfo").exists():
-        return "?"
-    return next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-
 def _card_rows(p: dict, s: pd.DataFrame, dst: Path, command: str, ck: dict, tp: dict | None) -> list[tuple[str, str]]:
     "The (key, value) rows of a model card: params `p` and stats `s` of the run, checkpoint `ck`, throughput `tp`."
     a = ck["model_args"]
@@ -612,7 +590,7 @@ def _card_rows(p: dict, s: pd.DataFrame, dst: Path, command: str, ck: dict, tp: 
                              f"dropout {a['dropout']}; {n_par:,} parameters"),
             ("training", training),
             ("weights", f"epoch {ck['epoch']}: lowest validation MAE {ck['val_mae']:.4f} {ck['unit']}"),
-            ("wall time", f"{s.seconds.sum() / 60:.1f} min of training epochs on {_cpu_name()}, "
+            ("wall time", f"{s.seconds.sum() / 60:.1f} min of training epochs on {cpu_name('?')}, "
                           f"{os.cpu_count()} cores"),
             ("throughput", speed),
             ("paper", f"{PAPER[ck['target']]} on Alexandria "
@@ -625,11 +603,9 @@ def _card_rows(p: dict, s: pd.DataFrame, dst: Path, command: str, ck: dict, tp: 
 
 def property_card(run: Path, dst: Path, command: str, ck: dict, scores: pd.DataFrame, tp: dict | None = None) -> str:
     "Markdown model card of a shipped property model, from its run folder and scores."
-    p = read_manifest(run, "params.json")
-    s = pd.read_json(run / "stats.jsonl", lines=True)
-    rows = _card_rows(p, s, dst, command, ck, tp)
-    return (f"# Model card: {dst.name}\n\n| | |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
-            + f"\n\n## Scores\n\n{_score_table(scores, ck['unit'])}\n\n## Use and limits\n\n{_caveats(ck['target'])}\n")
+    p, s = run_record(run)
+    sections = {"Scores": _score_table(scores, ck["unit"]), "Use and limits": _caveats(ck["target"])}
+    return card_text(dst.name, _card_rows(p, s, dst, command, ck, tp), sections)
 
 # %% ../nbs/13_properties.ipynb #9c4ac814
 def _caveats(target: str) -> str:

@@ -100,6 +100,7 @@ def _noise(generators: list | None):
     "x ↦ standard-normal noise shaped like x: row b from generators[b] (or torch's global generator without them)."
     return lambda x: randn_per_sample(generators, x.shape[1:], x.device) if generators else torch.randn_like(x)
 
+# %% ../nbs/14_sample.ipynb #cbdecac0
 @torch.no_grad()
 def edm_sampler(D,                                   # denoiser D(x, σ) of float64 states (B, 3, 136)
                 latents: torch.Tensor,               # unit-variance (B, 3, 136)
@@ -221,6 +222,7 @@ class SamplerConfig:
         "The noise schedule of this setting."
         return karras_sigmas(self.steps, self.sigma_min, self.sigma_max, self.rho)
 
+# %% ../nbs/14_sample.ipynb #97c6d55c
 FAST = SamplerConfig(steps=20, S_churn=0.0, sharpen=SHARPEN)                  # deterministic Heun, 39 network calls
 TURBO = SamplerConfig(steps=20, S_churn=0.0, solver="dpm2m", precision="bf16", sharpen=SHARPEN)   # `--fast`: 20 calls
 
@@ -234,6 +236,7 @@ def sampler_denoiser(net: EDMPrecond,
     inner = net if targets is None else Guided(net, targets, guidance)
     return low_temperature(inpainted(denoiser_fn(inner, cfg.precision), known), cfg.lam)
 
+# %% ../nbs/14_sample.ipynb #a3687618
 def sample_scaled(net: EDMPrecond, indices, seed: int, cfg: SamplerConfig = SamplerConfig(),
                   known: tuple[torch.Tensor, torch.Tensor] | None = None, targets: torch.Tensor | None = None,
                   guidance: float = 4.0) -> torch.Tensor:
@@ -245,6 +248,7 @@ def sample_scaled(net: EDMPrecond, indices, seed: int, cfg: SamplerConfig = Samp
         return dpm_solver_2m(D, latents, cfg.sigmas())
     return edm_sampler(D, latents, cfg.sigmas(), cfg.S_churn, cfg.S_min, cfg.S_max, cfg.S_noise, gens)
 
+# %% ../nbs/14_sample.ipynb #0fd52b82
 def decode_samples(x: torch.Tensor, scaler: IRCRScaler, thresholds: DecodeThresholds = DecodeThresholds()) -> dict:
     "Flat crystal arrays of scaled samples (B, 3, 136): unscale to IRCR units, then `decode_arrays`."
     return decode_arrays(scaler.inverse_transform(x.transpose(1, 2).cpu().numpy()), thresholds)   # (B, 136, 3)
@@ -439,6 +443,7 @@ def summarise(out_dir) -> dict:
                 conditions=[str(r) for r in ranges.values()] or None, guidance=spec.get("guidance"),
                 conditions_checked=hits is not None)
 
+# %% ../nbs/14_sample.ipynb #45a127b6
 def _hit_counter(ranges: dict[str, ConditionRange]):
     "A function counting valid rows whose predicted properties meet `ranges`; None without ranges or property models."
     if not ranges:
@@ -453,6 +458,7 @@ def _hit_counter(ranges: dict[str, ConditionRange]):
         return int(condition_hits(predict_table(v), ranges).sum())           # an empty table predicts empty
     return count
 
+# %% ../nbs/14_sample.ipynb #c8d4238c
 def format_summary(s: dict) -> str:
     "The summary as a few printable lines."
     pct = lambda k, of: 100 * k / max(of, 1)
@@ -525,6 +531,7 @@ def _conflict(option: str, value, why: str) -> ValueError:
     shown = value if isinstance(value, str) else format(value, "g")
     return ValueError(f"argument {option}: {shown!r}: {why}")
 
+# %% ../nbs/14_sample.ipynb #19afa166
 def check_sample_args(args: argparse.Namespace) -> None:
     "Refuse `diffcrysgen sample` options that cannot go together (a ValueError naming the options and the reason)."
     given = [k for k in _FAST_SETS if getattr(args, k) is not None]
@@ -543,6 +550,7 @@ def check_sample_args(args: argparse.Namespace) -> None:
         except ValueError as e:
             raise _conflict("--condition", c, str(e)) from None
 
+# %% ../nbs/14_sample.ipynb #8783a6f2
 def sampler_config(args: argparse.Namespace) -> SamplerConfig:
     "The SamplerConfig of `diffcrysgen sample` options: SamplerConfig's defaults (`--fast`: TURBO; dpm2m: churn 0)."
     check_sample_args(args)

@@ -30,6 +30,7 @@ def _wrap(d: torch.Tensor) -> torch.Tensor:
     "Periodic difference of fractions."
     return d - d.round()
 
+# %% ../nbs/07_symmetry.ipynb #a30c3edf
 def _physical(x: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     "Row spans and the scaled IRCR x in physical units (Å, °, fractions; feature_range −1…1)."
     span = (hi - lo).to(x)
@@ -40,6 +41,7 @@ def _physical(x: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> tuple[torc
 PAIR_RELATIONS = ((1, 0.0), (1, 0.5), (-1, 0.5), (-1, 0.0))
 N_PAIR = 3 * len(PAIR_RELATIONS)                              # site-pair channels (relation × column)
 
+# %% ../nbs/07_symmetry.ipynb #ac4c6156
 def pair_residuals(u: torch.Tensor) -> torch.Tensor:
     "(B, 4, 3, 20) residuals of each site's coordinates to its nearest same-element partner, per relation."
     X = u[..., ROW_C]                                                           # physical coordinates (B, 3, 20)
@@ -60,6 +62,7 @@ def _nearest_angle(a: torch.Tensor) -> torch.Tensor:
     dA = torch.stack([a - v for v in SPECIAL_ANGLES])
     return dA.gather(0, dA.abs().argmin(0, keepdim=True))[0]
 
+# %% ../nbs/07_symmetry.ipynb #0738e62e
 def symmetry_features(x: torch.Tensor, sigma: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor,
                       pairs: bool = False) -> torch.Tensor:
     "(B, 12 [+ 12], 136) symmetry evidence of scaled IRCR x (B, 3, 136) at noise σ (B, 1, 1), in noise units."
@@ -101,6 +104,7 @@ def _snap_pairs(cols: list[torch.Tensor], g: torch.Tensor, span: torch.Tensor) -
         cols[i], cols[j] = cols[i] - w, cols[j] + w
     return cols
 
+# %% ../nbs/07_symmetry.ipynb #4977f17e
 def _pair_correction(u: torch.Tensor, span: torch.Tensor, sigma: torch.Tensor | None) -> torch.Tensor:
     "(B, 3, 136) scaled move of each coordinate halfway to its best site-pair relation (faded at σ, if given)."
     r = pair_residuals(u)
@@ -112,6 +116,7 @@ def _pair_correction(u: torch.Tensor, span: torch.Tensor, sigma: torch.Tensor | 
     pc[..., ROW_C] = best / 2 / span[None, None, ROW_C]
     return pc
 
+# %% ../nbs/07_symmetry.ipynb #e381aa49
 def snap(D: torch.Tensor, g: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor,
          sigma: torch.Tensor | None = None) -> torch.Tensor:
     "Scaled IRCR D (B, 3, 136) with gated exact snaps (gates g: 6 or 9 per row, see above)."
@@ -142,6 +147,7 @@ def site_distances(x: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> tuple
     ok = occ[:, :, None] & occ[:, None, :] & ~torch.eye(r.shape[-1], dtype=torch.bool, device=x.device)
     return torch.where(ok, r, torch.inf).amin(-1), occ
 
+# %% ../nbs/07_symmetry.ipynb #f3c3afda
 def guard_snaps(snapped: torch.Tensor, raw: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor,
                 r_min: float = SNAP_GUARD) -> torch.Tensor:
     "Snapped IRCR; each site the snaps brought within r_min Å of another (closer than in `raw`) keeps raw coordinates."
@@ -162,6 +168,7 @@ def _wrap_half(v: torch.Tensor) -> torch.Tensor:
     "Periodic difference modulo ½."
     return _wrap(2 * v) / 2
 
+# %% ../nbs/07_symmetry.ipynb #e0e79b0e
 def site_edges(x: torch.Tensor, sigma: torch.Tensor, lo: torch.Tensor,
                hi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     "(B, 20, 20, N_EDGE) edge features of every site pair of scaled IRCR x at noise σ, and (B, 20, 20) occupied pairs."
@@ -180,6 +187,7 @@ def site_edges(x: torch.Tensor, sigma: torch.Tensor, lo: torch.Tensor,
     mask = occ[:, :, None] & occ[:, None, :] & ~torch.eye(X.shape[2], dtype=torch.bool, device=x.device)
     return f.permute(0, 2, 3, 1), mask
 
+# %% ../nbs/07_symmetry.ipynb #82ad4d70
 class SiteBlock(nn.Module):
     "Message passing over all site pairs → a (B, 3, 20) coordinate correction; starts at zero."
     def __init__(self, c: int, emb_dim: int, hidden: int = 64):
@@ -269,12 +277,14 @@ def _inputs(self: Symmetry, x: torch.Tensor, sigma: torch.Tensor) -> dict:
     edges = tuple(t.to(x.dtype) if t.is_floating_point() else t for t in site_edges(xf, sf, lo, hi))
     return dict(feats=feats, edges=edges)
 
+# %% ../nbs/07_symmetry.ipynb #28183e87
 def _widen(self: Symmetry, x: torch.Tensor, extra: dict | None) -> torch.Tensor:
     "The network's input x with the symmetry features appended as channels."
     if extra is None:
         raise ValueError("this network takes symmetry features; call it through EDMPrecond")
     return torch.cat([x, extra["feats"]], 1)
 
+# %% ../nbs/07_symmetry.ipynb #9258d0ce
 def _output(self: Symmetry, out: torch.Tensor, h: torch.Tensor, emb: torch.Tensor, extra: dict) -> torch.Tensor:
     "The network's output with site corrections and the head added [and the gate logits appended]."
     if self.sites is not None:
@@ -285,6 +295,7 @@ def _output(self: Symmetry, out: torch.Tensor, h: torch.Tensor, emb: torch.Tenso
         return out + s
     return torch.cat([out + s[:, :out.shape[1]], s[:, out.shape[1]:]], 1)
 
+# %% ../nbs/07_symmetry.ipynb #9d245f1b
 def _snaps(self: Symmetry, D: torch.Tensor, gates: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
     "D with the gated snaps (logits `gates`) and the snap guard applied (gates off: D itself)."
     if not self.cfg.sym_gates:

@@ -17,13 +17,14 @@ import torch
 import torch.distributed as dist
 from tqdm.auto import tqdm
 from .ircr import IRCRScaler, sigma_data_of
-from .data import data_dir, encode_table, split_tables, SPLIT_NAMES
+from .data import encode_table, split_tables, SPLIT_NAMES
 from .symmetry import SymConfig, add_pair_channels
 from .denoiser import UNetConfig, EDMLossConfig, EDMPrecond, edm_loss, model_args_of, build_denoiser
 from .denoiser import pick_device
-from .checkpoints import CKPT_FORMAT, read_checkpoint
+from .checkpoints import CKPT_FORMAT, read_checkpoint, training_root, new_training_run, append_stats
+from .checkpoints import save_best_and_last, run_record, cpu_name, card_text, unshipped
 from .guidance import condition_columns, condition_values, condition_stats, drop_conditions
-from .runs import new_run_dir, read_manifest, save_atomic, sha256_file, write_json_atomic
+from .runs import save_atomic, sha256_file, write_json_atomic
 
 # %% auto #0
 __all__ = ['FLAT_FLAGS', 'PART_OF', 'SHIP_KEYS', 'TrainConfig', 'flat_fields', 'lr_at', 'training_data', 'runs_root',
@@ -147,7 +148,7 @@ def training_data(cfg: TrainConfig) -> dict:
 # %% ../nbs/12_train.ipynb #6430eb2c
 def runs_root(cfg: TrainConfig) -> Path:
     "Parent folder of run folders."
-    return Path(cfg.run_dir) if cfg.run_dir else data_dir().parent / "runs"
+    return training_root(cfg.run_dir)
 
 # %% ../nbs/12_train.ipynb #aa1f5aae
 def _dist() -> tuple[int, int]:
@@ -189,7 +190,7 @@ def _start(cfg: TrainConfig, data: dict, dev: torch.device) -> dict:
     if ck is not None:
         run = Path(cfg.resume)
     else:
-        run = new_run_dir(runs_root(cfg), cfg.name) if _dist()[0] == 0 else None
+        run = new_training_run(runs_root(cfg), cfg.name) if _dist()[0] == 0 else None
     torch.manual_seed(cfg.seed)
     init = check_init_from(cfg.init_from, data) if cfg.init_from and ck is None else None
     sd = (ck or init or {"model_args": {"sigma_data": data["sigma_data"]}})["model_args"]["sigma_data"]
@@ -342,16 +343,12 @@ def _log_and_save(st: dict, cfg: TrainConfig, data: dict, run: Path, train_loss:
     improved = val < st["best"]
     if improved:
         st["best"] = val
-    with open(run / "stats.jsonl", "a") as fh:
-        row = dict(epoch=st["epoch"], step=st["step"], lr=lr_at(cfg, st["epoch"] - 1), train_loss=train_loss,
-                   val_loss=None if math.isnan(val) else val, seconds=round(secs, 3))
-        fh.write(json.dumps(row) + "\n")
+    row = dict(epoch=st["epoch"], step=st["step"], lr=lr_at(cfg, st["epoch"] - 1), train_loss=train_loss,
+               val_loss=None if math.isnan(val) else val, seconds=round(secs, 3))
+    append_stats(run, row)
     if st["epoch"] % cfg.ckpt_every == 0 or st["epoch"] in (cfg.epochs, cfg.stop_after):
         _finite_or_raise(st)
-        ck = _checkpoint(st, cfg, data, val)
-        if improved:
-            save_atomic(ck, run / "ckpt-best.pt")
-        save_atomic(ck, run / "ckpt-last.pt")
+        save_best_and_last(run, _checkpoint(st, cfg, data, val), improved)
 
 # %% ../nbs/12_train.ipynb #37748a5a
 def _cli_parser(explicit: bool = False):
@@ -418,9 +415,7 @@ SHIP_KEYS = ("format", "ema", "model_args", "scaler", "config", "epoch", "step",
 
 def ship_checkpoint(run, dst, command: str, which: str = "ckpt-best.pt", notes: str = "") -> Path:
     "Copy a run's checkpoint (EMA only) to `dst` and write `dst` with suffix .md as its model card (`notes` appended)."
-    run, dst = Path(run), Path(dst)
-    if dst.exists():
-        raise FileExistsError(f"{dst} exists; ship to a new name or delete it first")
+    run, dst = Path(run), unshipped(dst)
     ck = read_checkpoint(run / which)
     dst.parent.mkdir(parents=True, exist_ok=True)
     save_atomic({k: ck[k] for k in SHIP_KEYS}, dst)
@@ -438,14 +433,6 @@ def split_description(split: str, split_seed: int = 0) -> str:
             }.get(split, f"user table {split} (split_seed {split_seed})")
 
 # %% ../nbs/12_train.ipynb #a89ae6a4
-def _cpu_name() -> str:
-    "The CPU's model name."
-    import platform
-    if not Path("/proc/cpuinfo").exists():
-        return platform.processor()
-    names = (l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
-    return next(names, platform.processor())
-
 def _architecture(ck: dict) -> str:
     "The model card's words for a checkpoint's architecture."
     u, s = ck["model_args"]["unet"], ck["model_args"]["sym"]
@@ -457,8 +444,7 @@ def _architecture(ck: dict) -> str:
 
 def model_card(run: Path, dst: Path, command: str, ck: dict) -> str:
     "Markdown model card of a shipped checkpoint, from its run folder."
-    p = read_manifest(run, "params.json")
-    s = pd.read_json(run / "stats.jsonl", lines=True)
+    p, s = run_record(run)
     best = s.loc[s.val_loss.idxmin()]
     split = p.get("split", p["data"])
     data = (f"{split}: {split_description(p.get('split', 'mp20-valcut'), p['split_seed'])}, {p['n_train']:,} train / "
@@ -474,10 +460,10 @@ def model_card(run: Path, dst: Path, command: str, ck: dict) -> str:
     val = (f"{ck['val_loss']:.4f} at epoch {ck['epoch']} (best {best.val_loss:.4f} at epoch {int(best.epoch)}); "
            f"final epoch {s.val_loss.iloc[-1]:.4f}")
     gpu = torch.cuda.is_available()
-    cpu = f"{_cpu_name()}, {os.cpu_count()} cores, {p.get('device', 'auto')} (no GPU)"
+    cpu = f"{cpu_name()}, {os.cpu_count()} cores, {p.get('device', 'auto')} (no GPU)"
     hardware = torch.cuda.get_device_name() if gpu else cpu
     rows = [("data", data), ("architecture", _architecture(ck)), ("training", training), ("weights", weights), *conds,
             ("validation EDM loss", val), ("wall time", f"{s.seconds.sum() / 3600:.2f} h of training epochs"),
             ("hardware", hardware), ("reproduce", f"`{command}`"), ("sha256", sha256_file(dst)),
             ("loads with", "`diffcrysgen.checkpoints.load_denoiser(path)` (torch.load weights_only=True)")]
-    return f"# Model card: {dst.name}\n\n| | |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows) + "\n"
+    return card_text(dst.name, rows)
