@@ -152,7 +152,8 @@ def probe(checkpoint=None, cfg: ProbeConfig = ProbeConfig(), sampler: SamplerCon
     real, val = _real_sets(cfg.n, cfg.seed)
     vdf = funnel(load_mp20("val"), TRAINING_FILTERS)[0].iloc[:cfg.diag_n]
     return dict(checkpoint=str(path), step=int(ck.get("step", 0)), split=ck["config"].get("split", "mp20-valcut"),
-                sampler=asdict(sampler), config=asdict(cfg), generated=set_stats(gen, val), real=set_stats(real, val),
+                sampler=asdict(sampler) | dict(sharpen=sampler.lam), config=asdict(cfg),
+                generated=set_stats(gen, val), real=set_stats(real, val),
                 diagnostic=denoiser_residuals(net, scaler, vdf).to_dict("records"), sample_s=round(t_sample, 1),
                 cpu_s=round(time.process_time() - c0, 1))
 
