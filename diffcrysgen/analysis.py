@@ -46,6 +46,7 @@ def _pad(num_atoms: np.ndarray, frac_coords: np.ndarray) -> tuple[np.ndarray, np
     m[cid, pos] = True
     return F, m
 
+# %% ../nbs/06_analysis.ipynb #09ff58a2
 def plane_spacings(cell: np.ndarray) -> np.ndarray:
     "(N, 3) distances (Å) between the lattice planes normal to a*, b*, c*: V / |b × c| etc."
     V = np.abs(np.linalg.det(cell))[:, None]
@@ -69,6 +70,7 @@ def _dist_at(F: np.ndarray, m: np.ndarray, cell: np.ndarray, K: int, max_elems: 
     out[~(m[:, :, None] & m[:, None, :])] = np.inf
     return out
 
+# %% ../nbs/06_analysis.ipynb #7a72b571
 def _images_needed(D: np.ndarray, cell: np.ndarray, exact: str, max_images: int) -> np.ndarray:
     "Per crystal, the K the plane-spacing bound demands for exact distances (between 1 and `max_images`)."
     fin = np.where(np.isfinite(D), D, np.nan).reshape(len(D), -1)
@@ -97,6 +99,7 @@ def distance_matrices(num_atoms: np.ndarray,    # (N,) sites per crystal
         D[sel] = _dist_at(F[sel], m[sel], cell[sel], int(k))
     return D
 
+# %% ../nbs/06_analysis.ipynb #12e96766
 def min_distances(num_atoms, frac_coords, cell, max_images: int = 8) -> np.ndarray:
     "(N,) shortest interatomic distance (Å) of each crystal, periodic images included."
     return distance_matrices(num_atoms, frac_coords, cell, "min", max_images).min(axis=(1, 2))
@@ -121,6 +124,7 @@ def _spglib_dataset(cell: np.ndarray, frac_coords: np.ndarray, numbers: np.ndarr
         except spglib.SpglibError:                           # newer spglib raises where older returned None
             return None
 
+# %% ../nbs/06_analysis.ipynb #5ee36b09
 def spacegroups(num_atoms, atomic_numbers, frac_coords, cell, symprec: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
     "spglib international space-group number (0 where spglib finds none) and symbol of each crystal."
     off, _ = _segments(num_atoms)
@@ -161,6 +165,7 @@ def _geometry(num, z, f, cell, cfg: AnalysisConfig) -> dict:
     return dict(volume=V, density=mass / V * AMU_PER_A3_IN_G_CM3, min_distance=dmin,
                 valid=(dmin >= cfg.min_distance) & (V >= cfg.min_volume))
 
+# %% ../nbs/06_analysis.ipynb #4d27763e
 def _chemistry(num, z, f, cell, cif: bool) -> dict:
     "Reduced formula, element count, species, flat coordinates and CIF text of decoded crystals."
     off, _ = _segments(num)
@@ -187,6 +192,7 @@ def _fill_failed(part: pd.DataFrame) -> pd.DataFrame:
         part[k] = [v if isinstance(v, list) else [] for v in part[k]]
     return part
 
+# %% ../nbs/06_analysis.ipynb #b037a0c6
 def analyse(decoded: dict,                               # `ircr.decode_arrays` output
             cfg: AnalysisConfig = AnalysisConfig(),
             cif: bool = True,                            # include CIF text (P1) of decoded crystals
@@ -226,6 +232,7 @@ def generated_arrays(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarr
     cell = cells_from_parameters(df[["a", "b", "c"]].to_numpy(float), df[["alpha", "beta", "gamma"]].to_numpy(float))
     return num, z, f, cell
 
+# %% ../nbs/06_analysis.ipynb #d22b24b0
 def generated_structures(df: pd.DataFrame) -> list[Structure]:
     "pymatgen Structures of the rows of a generated table, named `<run_id>/<index>`."
     return structures_from_arrays(*generated_arrays(df), names=[f"{r}/{i}" for r, i in zip(df.run_id, df["index"])])
@@ -285,6 +292,7 @@ def _formula_valid(formula: str) -> bool:
         raise ValueError(f"{formula}: not an integer formula; SMACT needs whole atom counts")
     return smact_validity(tuple(e.symbol for e in els), tuple(int(a) for a in amt))[0]
 
+# %% ../nbs/06_analysis.ipynb #13d24dd7
 def composition_valid(formulas) -> np.ndarray:
     "(N,) bool: SMACT compositional validity (CDVAE's test, `smact_validity`) of each formula; '' or missing fails."
     f = pd.Series(list(formulas), dtype=object).fillna("").astype(str).to_numpy()

@@ -70,6 +70,7 @@ def _read_positions(d: Path, n: np.ndarray) -> tuple[list, np.ndarray]:
     parts = np.split(np.load(d / "pos_reconstructed.npy"), cuts)                     # NaN rows where not rebuilt
     return [a.ravel() if m else None for a, m in zip(parts, mask)], src
 
+# %% ../nbs/05_data.ipynb #16d0aa63
 def _read_mp20_split(src: Path, split: str) -> pd.DataFrame:
     "One MP-20 split from MatterGen-layout arrays as a per-crystal table."
     d = Path(src) / split
@@ -96,6 +97,7 @@ def _write_new(df: pd.DataFrame, p: Path) -> Path:
     pq.write_table(pa.Table.from_pandas(df, preserve_index=False), p, compression="zstd")
     return p
 
+# %% ../nbs/05_data.ipynb #f12f3089
 def convert_mp20(src, dst=None, splits: Iterable[str] = SPLITS) -> list[Path]:
     "Convert MP-20 arrays in `src` into `dst/mp20/{split}.parquet` (zstd); refuses to overwrite."
     out = Path(dst or data_dir()) / "mp20"
@@ -133,6 +135,7 @@ def _load_table(path: Path) -> pd.DataFrame:
     df["has_positions"] = df.frac_coords.notna()
     return df
 
+# %% ../nbs/05_data.ipynb #881cba8a
 def _read_shipped(p: Path) -> pd.DataFrame:
     "A copy of the shipped table at `p`; a one-line error when the file is missing."
     if not p.exists():
@@ -186,6 +189,7 @@ def _report_row(step: str, column: str, status: str, kept: int, removed: int = 0
     "One row of a funnel report."
     return dict(step=step, column=column, status=status, kept=kept, removed=removed, unknown=unknown)
 
+# %% ../nbs/05_data.ipynb #dc771ae6
 def funnel(df: pd.DataFrame, steps: Iterable[Filter] = PAPER_FUNNEL) -> tuple[pd.DataFrame, pd.DataFrame]:
     "Rows passing every step, and a report with the count after each step."
     rows = [_report_row("input", "", "", len(df))]
@@ -200,6 +204,7 @@ def funnel(df: pd.DataFrame, steps: Iterable[Filter] = PAPER_FUNNEL) -> tuple[pd
         df = kept
     return df, pd.DataFrame(rows)
 
+# %% ../nbs/05_data.ipynb #89ebfeba
 def merge_reports(reports: list[pd.DataFrame]) -> pd.DataFrame:
     "One funnel report from the reports of consecutive chunks of the same stream."
     out = reports[0].copy()
@@ -217,12 +222,14 @@ def check_split(name: str) -> str:
         raise ValueError(f"split {name!r}: unknown; choose one of {SPLIT_NAMES}")
     return name
 
+# %% ../nbs/05_data.ipynb #1ed63cfb
 def _seeded_cut(pool: pd.DataFrame, seed: int, val_fraction: float) -> tuple[pd.DataFrame, pd.DataFrame]:
     "A table shuffled with `seed` and cut into train/validation (rows keep their order within each part)."
     perm = np.random.default_rng(seed).permutation(len(pool))
     n_val = int(round(val_fraction * len(pool)))
     return pool.iloc[np.sort(perm[n_val:])], pool.iloc[np.sort(perm[:n_val])]
 
+# %% ../nbs/05_data.ipynb #98610b44
 def _valcut(seed: int, val_fraction: float, steps) -> tuple[pd.DataFrame, pd.DataFrame]:
     "The earlier kit split: MP-20 val after `steps`, shuffled with `seed` and cut into train/validation."
     return _seeded_cut(funnel(load_mp20("val"), steps)[0], seed, val_fraction)
@@ -259,6 +266,7 @@ def read_user_table(path) -> pd.DataFrame:
                      z_max=[max(a) for a in df.atomic_numbers],
                      has_positions=df.frac_coords.notna())
 
+# %% ../nbs/05_data.ipynb #96ca30fd
 def split_tables(data: str = "mp20", seed: int = 0, val_fraction: float = 0.1) -> dict[str, pd.DataFrame]:
     "Train/val/test tables of a split name, or of a user table cut (seeded) into train/val with MP-20 test as test."
     if data in SPLIT_NAMES:
@@ -275,6 +283,7 @@ def checkpoint_split(ck: dict) -> str:
     # checkpoints from before splits had names record none: they were trained on the legacy split
     return LEGACY_SPLIT if cfg.get("data", "mp20") == "mp20" else cfg["data"]
 
+# %% ../nbs/05_data.ipynb #583bf6c3
 def checkpoint_training_table(ck: dict) -> pd.DataFrame:
     "The training crystals of a checkpoint dict (its split, seed, validation share and `max_train`)."
     cfg = ck.get("config", {})
@@ -289,10 +298,12 @@ def table_arrays(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     return (df.num_sites.to_numpy(int), np.concatenate(df.atomic_numbers.values).astype(int),
             np.concatenate(df.frac_coords.values).reshape(-1, 3), np.stack(df.cell.values).reshape(-1, 3, 3))
 
+# %% ../nbs/05_data.ipynb #570e8f6d
 def encode_table(df: pd.DataFrame) -> np.ndarray:
     "IRCR matrices (N, 142, 3) of every crystal of a table (all must fit the IRCR)."
     return encode_arrays(*table_arrays(df))
 
+# %% ../nbs/05_data.ipynb #41113fe0
 def structures(df: pd.DataFrame) -> list:
     "pymatgen Structures of a table with positions, named by material_id."
     return structures_from_arrays(*table_arrays(df), names=list(df.material_id))
@@ -370,6 +381,7 @@ def _write_chunk(rows: list[dict], steps: tuple, out: Path, k: int) -> pd.DataFr
     pq.write_table(pa.Table.from_pandas(kept, preserve_index=False), out / f"part-{k:05d}.parquet")
     return rep
 
+# %% ../nbs/05_data.ipynb #a2726e85
 def alexandria_funnel(paths: Iterable, out_dir, steps: Iterable[Filter] = ALEXANDRIA_FUNNEL,
                       chunk_size: int = 100_000, keys: AlexandriaKeys = AlexandriaKeys()) -> pd.DataFrame:
     "Stream Alexandria files through `steps`, writing survivors to `out_dir/part-NNNNN.parquet`; returns the funnel."

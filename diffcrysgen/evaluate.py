@@ -93,6 +93,7 @@ def _on_rows(n: int, rows: np.ndarray, values, dtype: str) -> pd.Series:
     s.iloc[rows] = values
     return s
 
+# %% ../nbs/19_evaluate.ipynb #9691e4ee
 def novelty_metrics(cs: CrystalSet, valid: np.ndarray, nov: CrystalSet, cfg: EvalConfig,
                     progress: bool) -> tuple[dict, pd.DataFrame]:
     "Uniqueness, novelty, unique & novel % of the valid crystals per preset, composition novelty, per-crystal verdicts."
@@ -127,10 +128,12 @@ def stability_config(cfg: EvalConfig) -> StabilityConfig:
     return StabilityConfig(n=cfg.stability, seed=cfg.stability_seed, fmax=cfg.fmax, steps=cfg.relax_steps,
                            hull=cfg.hull)
 
+# %% ../nbs/19_evaluate.ipynb #9ce3cca8
 def stability_columns(per: pd.DataFrame, n: int) -> pd.DataFrame:
     "The per-crystal stability verdicts as `stability_*` columns of all n rows (missing where a crystal was not drawn)."
     return per.drop(columns="id").set_index("row").add_prefix("stability_").convert_dtypes().reindex(range(n))
 
+# %% ../nbs/19_evaluate.ipynb #c3894cf0
 def stability_section(cs: CrystalSet, nov: CrystalSet, cfg: EvalConfig,
                       progress: bool) -> tuple[dict | None, pd.DataFrame | None]:
     "Relax the evaluation's stability sample and measure it (None, None without `--stability`)."
@@ -227,6 +230,7 @@ def _f(x, d: int = 2) -> str:
     "x with d decimals; 'n/a' for None or NaN."
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{d}f}"
 
+# %% ../nbs/19_evaluate.ipynb #7f145e51
 def main_row(r: dict, label: str | None = None) -> str:
     "The result as one row of the main table (uniqueness and novelty from the first configured matcher preset)."
     v, c, e, u = r["validity"], r["coverage"] or {}, r["emd"], r["uniqueness_novelty"]
@@ -247,6 +251,7 @@ PUBLISHED_MP20 = [   # 10,000 samples vs MP-20 test, CDVAE protocol; peers train
 PUBLISHED_SOURCES = ("DiffCSP: Jiao et al., NeurIPS 2023 (DiffCSP paper); FlowMM, MatterGen-MP20 and the train-set "
                      "ceiling: the WyckoffTransformer authors' uniform re-evaluation. Blank: not reported there.")
 
+# %% ../nbs/19_evaluate.ipynb #ede2dc10
 def published_row(p: dict) -> str:
     "One published result as a row of the main table (blank where not reported)."
     g = lambda k, d=2: "" if k not in p else _f(p[k], d)
@@ -270,6 +275,7 @@ def _table(header: list, rows: list) -> list[str]:
     "A Markdown table: header, rule and rows."
     return [_row(*header), "|" + "---|" * len(header), *rows]
 
+# %% ../nbs/19_evaluate.ipynb #9a47f333
 def _matching_lines(r: dict) -> list[str]:
     "The table of the matcher presets, with its caption."
     u = r["uniqueness_novelty"]
@@ -289,6 +295,7 @@ def _symmetry_row(name: str, x: dict) -> str:
     systems = [_f(x["crystal_systems_pct"][c], 1) for c in CRYSTAL_SYSTEMS]
     return _row(name, f"{x['n']:,}", *systems, _f(x["mono_tri_pct"]), _f(x["p1_pct"]), _f(x["sg_gt16_pct"]))
 
+# %% ../nbs/19_evaluate.ipynb #6e7ea9bd
 def _symmetry_lines(r: dict) -> list[str]:
     "The symmetry table beside the training split's and the paper's, with the distances to the training split."
     s, p = r["symmetry"], r["symmetry"]["paper"]
@@ -303,6 +310,7 @@ def _symmetry_lines(r: dict) -> list[str]:
             f"Distance to the training split (total variation): space groups {s['tvd_spacegroup']:.3f}, "
             f"crystal systems {s['tvd_crystal_system']:.3f}."]
 
+# %% ../nbs/19_evaluate.ipynb #379f1e16
 def _class_lines(r: dict) -> list[str]:
     "The composition-class table beside the paper's."
     k = r["composition_classes"]
@@ -320,6 +328,7 @@ STABILITY_LABELS = dict(converged="relaxation converged", stable="stable (E_hull
                         p1_before="P1 before (of those with a structure)", p1_after="P1 after (of relaxed)",
                         spacegroup_kept="space group kept (of relaxed)")
 
+# %% ../nbs/19_evaluate.ipynb #dac49393
 def _stability_lines(r: dict) -> list[str]:
     "The stability table with its settings, and the RMSD, E_hull and time summaries."
     s = r["stability"]
@@ -363,6 +372,7 @@ def new_eval_dir(source: str, root=None) -> Path:
         base = p if p.is_dir() and part_paths(p) else data_dir().parent / "evaluations" / source
     return new_run_dir(base, stem="eval-", digits=3)
 
+# %% ../nbs/19_evaluate.ipynb #ff52c45b
 def jsonable(x):
     "A copy of nested results with numpy scalars as Python numbers, tuples as lists and NaN as None (strict JSON)."
     if isinstance(x, dict):
@@ -373,6 +383,7 @@ def jsonable(x):
         x = x.item()
     return None if isinstance(x, float) and math.isnan(x) else x
 
+# %% ../nbs/19_evaluate.ipynb #bbafbe36
 def write_evaluation(r: dict, out: Path) -> tuple[Path, Path, Path]:
     "Write `evaluation.json`, `evaluation.md` and the per-crystal `crystals.parquet` into `out`, each atomically."
     summary = {k: v for k, v in r.items() if k != "crystals"}
@@ -383,6 +394,7 @@ def write_evaluation(r: dict, out: Path) -> tuple[Path, Path, Path]:
 # %% ../nbs/19_evaluate.ipynb #20deedfa
 _source = checked(lambda s: load_crystal_set(s, 1))   # a split name or a run folder, as `load_crystal_set` takes them
 
+# %% ../nbs/19_evaluate.ipynb #55a27446
 def add_evaluate_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     "Options of `diffcrysgen evaluate`."
     d = EvalConfig()
@@ -429,6 +441,7 @@ def _evaluate_one(source: str, cfg: EvalConfig, out: Path | None, quiet: bool) -
     r["out"] = str(out)
     return r
 
+# %% ../nbs/19_evaluate.ipynb #4c2575ed
 def run_evaluate(args: argparse.Namespace) -> list[dict]:
     "`diffcrysgen evaluate`: evaluate each source, write its files, print the tables; returns the results."
     if args.out and Path(args.out).exists():

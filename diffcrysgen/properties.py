@@ -65,6 +65,7 @@ def composition_fractions(num_atoms: np.ndarray,      # (N,) sites per crystal
     np.add.at(F, (cid, np.asarray(atomic_numbers, int) - 1), 1.0)
     return F / np.maximum(num_atoms, 1)[:, None]
 
+# %% ../nbs/13_properties.ipynb #9945a502
 def fit_ridge(F: np.ndarray, y: np.ndarray, l2: float = 1e-3) -> np.ndarray:
     "Weights (95,) of y ≈ F·w[:94] + w[94]: least squares with an L2 penalty on the element weights only."
     A = np.hstack([F, np.ones((len(F), 1))])
@@ -85,6 +86,7 @@ class CNNConfig:
     hidden: int = 128                # width of the dense layer after flattening
     dropout: float = 0.1             # before each dense layer, training only
 
+# %% ../nbs/13_properties.ipynb #da151103
 class PropertyCNN(nn.Module):
     "Conv1d stack over (B, 3, 142) scaled IRCR, then a dense head to one standardised value per crystal."
     def __init__(self, cfg: CNNConfig = CNNConfig()):
@@ -194,6 +196,7 @@ def _loss_fn(name: str):
         raise ValueError(f"loss {name!r}: use one of {sorted(fns)}")
     return fns[name]
 
+# %% ../nbs/13_properties.ipynb #e6ad7856
 def _epoch(model: PropertyModel, opt, X: torch.Tensor, y: torch.Tensor, cfg: PropertyConfig, epoch: int) -> float:
     "One pass over (X, y) in the (seed, epoch) order; returns the mean training loss."
     perm = torch.randperm(len(X), generator=torch.Generator().manual_seed(cfg.seed * 1_000_003 + epoch))
@@ -211,6 +214,7 @@ def _epoch(model: PropertyModel, opt, X: torch.Tensor, y: torch.Tensor, cfg: Pro
         tot += loss.item() * len(idx)
     return tot / len(X)
 
+# %% ../nbs/13_properties.ipynb #cc23e69f
 @torch.no_grad()
 def predict_ircr(model: PropertyModel, X, batch_size: int = 512) -> np.ndarray:
     "Predictions (N,) in the model's unit for raw IRCR X (N, 142, 3), in batches, eval mode."
@@ -270,10 +274,12 @@ def property_model_path(name_or_path: str) -> Path:
     "The shipped model `data/checkpoints/prop-<name>.pt` for a target name, else the path itself."
     return data_dir() / "checkpoints" / f"prop-{name_or_path}.pt" if name_or_path in TARGETS else Path(name_or_path)
 
+# %% ../nbs/13_properties.ipynb #7f2f9a3f
 def read_property_checkpoint(path, device: str | torch.device = "cpu") -> dict:
     "A property checkpoint dict, loaded with `weights_only=True`; one-line errors for foreign files."
     return read_any_checkpoint(path, PROP_FORMAT, device, what="property model")[0]
 
+# %% ../nbs/13_properties.ipynb #4741093c
 def model_from_checkpoint(ck: dict) -> PropertyModel:
     "The property model a checkpoint dict describes, weights loaded, eval mode, no gradients."
     a = dict(ck["model_args"])
@@ -288,6 +294,7 @@ def _load_cached(path: str, mtime_ns: int, size: int, device: str) -> PropertyMo
     "A model loaded once per (file version, device)."
     return model_from_checkpoint(read_property_checkpoint(path, device)).to(device)
 
+# %% ../nbs/13_properties.ipynb #1d5e9d55
 def load_property_model(name_or_path: str = "hform",  # "hform", "ms" (shipped) or a checkpoint path
                         device: str = "auto") -> PropertyModel:
     "A property model in eval mode (cached: repeated calls return the same object)."
@@ -307,6 +314,7 @@ def _models(models) -> dict:
     models = {k: k for k in TARGETS} if models is None else models
     return {k: v if isinstance(v, nn.Module) else load_property_model(v) for k, v in models.items()}
 
+# %% ../nbs/13_properties.ipynb #6bc9a21a
 def predict_arrays(num_atoms, atomic_numbers, frac_coords, cell,   # flat crystal arrays (see ircr.encode_arrays)
                    models: dict | None = None,       # name → model or "hform"/"ms"/path; None: both shipped
                    batch_size: int = 4096,           # crystals encoded at a time (the CNN runs 512 at a time)
@@ -355,6 +363,7 @@ def _pred_spec(run: Path, names: dict) -> dict:
     return dict(format="diffcrysgen-pred-v1", run=str(run.resolve()),
                 models={k: dict(path=str(p.resolve()), sha256=sha256_file(p)) for k, p in files.items()})
 
+# %% ../nbs/13_properties.ipynb #1d636c86
 def predict_run(run_dir,                 # a generated run folder (part-*.parquet, run.json)
                 out=None,                # output folder (None: <run_dir>/predictions)
                 models: dict | None = None,  # name → "hform"/"ms"/checkpoint path; None: both shipped models
@@ -383,6 +392,7 @@ def predict_run(run_dir,                 # a generated run folder (part-*.parque
         res["no_prediction"] += int(pr.drop(columns="index").isna().any(axis=1).sum())
     return res
 
+# %% ../nbs/13_properties.ipynb #9eeb2e0e
 def read_predictions(out) -> pd.DataFrame:
     "All predictions in a `predict_run` folder, in index order."
     parts = sorted(Path(out).glob("part-*.parquet"))
@@ -399,6 +409,7 @@ def _model_list(s: str) -> str:
             raise argparse.ArgumentTypeError(f"{s!r}: {path}: no such model (hform, ms or a checkpoint file)")
     return s
 
+# %% ../nbs/13_properties.ipynb #6990512c
 def add_predict_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     "Options of `diffcrysgen predict`."
     p.add_argument("run", type=run_folder, help="generated run folder (part-*.parquet)")
@@ -409,6 +420,7 @@ def add_predict_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser
     p.add_argument("--batch-size", type=count(), default=4096, help="crystals encoded at a time")
     return p
 
+# %% ../nbs/13_properties.ipynb #1adb7465
 def run_predict(args: argparse.Namespace) -> dict:
     "`diffcrysgen predict`: predict every part of a run and print one summary line."
     names = dict(m.split("=", 1) if "=" in m else (m, m) for m in args.models.split(",") if m)
@@ -432,6 +444,7 @@ def take_crystals(arrays: tuple, idx: np.ndarray) -> tuple:
     sites = first + np.arange(counts.sum())
     return counts, np.asarray(z)[sites], np.asarray(f).reshape(-1, 3)[sites], np.asarray(cell).reshape(-1, 3, 3)[idx]
 
+# %% ../nbs/13_properties.ipynb #c643c184
 def prediction_throughput(arrays: tuple,               # flat crystal arrays to draw from
                           models: dict | None = None,  # as in `predict_arrays`
                           n: int = 20_000,             # crystals predicted (round-robin over `arrays`)
@@ -465,6 +478,7 @@ def fit_baselines(train: pd.DataFrame, target: str, l2: float = 1e-3) -> dict:
     return {"train mean": lambda n, z: np.full(len(n), y.mean()),
             "ridge on composition": lambda n, z: predict_ridge(composition_fractions(n, z), w)}
 
+# %% ../nbs/13_properties.ipynb #7f83df9e
 def _subsets(target: str, y: np.ndarray) -> list[tuple[str, np.ndarray]]:
     "Row subsets to report: all, and for Ms the magnetic and non-magnetic rows."
     if target != "ms":
@@ -473,6 +487,7 @@ def _subsets(target: str, y: np.ndarray) -> list[tuple[str, np.ndarray]]:
             (f"Ms > {MAGNETIC_T} T", y > MAGNETIC_T),
             (f"Ms ≤ {MAGNETIC_T} T", y <= MAGNETIC_T)]
 
+# %% ../nbs/13_properties.ipynb #59d70aa2
 def score_model(model: PropertyModel, splits: dict, baselines: dict | None = None) -> pd.DataFrame:
     "MAE, RMSE, R² of the model and the baselines on each split's rows with a known target."
     # one row per split/model/subset
@@ -514,6 +529,7 @@ def _splits_of(ck: dict) -> dict:
     tr = sp["train"][sp["train"][ck["column"]].notna()]
     return dict(train=tr.iloc[:cfg["max_train"]] if cfg["max_train"] else tr, val=sp["val"], test=sp["test"])
 
+# %% ../nbs/13_properties.ipynb #5e66e9d8
 def _metrics_dict(scores: pd.DataFrame) -> dict:
     "Nested plain dict split → model → subset → {n, mae, rmse, r2}."
     out = {}
@@ -521,6 +537,7 @@ def _metrics_dict(scores: pd.DataFrame) -> dict:
         out.setdefault(r.split, {}).setdefault(r.model, {})[r.subset] = dict(n=r.n, mae=r.mae, rmse=r.rmse, r2=r.r2)
     return out
 
+# %% ../nbs/13_properties.ipynb #46576e36
 def score_checkpoint(path, device: str = "cpu") -> pd.DataFrame:
     "Scores of a property checkpoint and its baselines on the kit's validation and test splits."
     ck = read_property_checkpoint(path)
@@ -540,6 +557,7 @@ def ship_property_model(run, dst, command: str, which: str = "ckpt-best.pt") -> 
     write_property_card(run, dst, command, scores)
     return dst
 
+# %% ../nbs/13_properties.ipynb #9b2d0806
 def write_property_card(run, dst, command: str, scores: pd.DataFrame | None = None) -> Path:
     "(Re)write the model card `dst.md` of a shipped model from its run folder, scores and a throughput measurement."
     dst = Path(dst)
@@ -601,6 +619,7 @@ def _card_rows(p: dict, s: pd.DataFrame, dst: Path, command: str, ck: dict, tp: 
             ("loads with", f"`diffcrysgen.properties.load_property_model({str(ck['target'])!r})` "
                            "(torch.load weights_only=True)")]
 
+# %% ../nbs/13_properties.ipynb #d1cb136e
 def property_card(run: Path, dst: Path, command: str, ck: dict, scores: pd.DataFrame, tp: dict | None = None) -> str:
     "Markdown model card of a shipped property model, from its run folder and scores."
     p, s = run_record(run)

@@ -43,6 +43,7 @@ class ScreenConfig:
     spacegroup_gt: int = 16         # international space-group number > this (16: no triclinic or monoclinic cells)
     skip: tuple[str, ...] = ()      # keys of steps to leave out, e.g. ("smact", "novel", "ternary"); see `STEP_KEYS`
 
+# %% ../nbs/21_screening.ipynb #ac5938d9
 STEP_KEYS = ("decoded", "valid", "smact", "novel", "rare_earth_free", "hform_negative", "hform", "ms", "dmin",
              "ternary", "spacegroup")
 # what a predictor adds: h_form in eV/atom, Ms in T (as `09_guidance` names them)
@@ -75,6 +76,7 @@ def _known() -> frozenset[str]:
     "Reduced formulas of all MP-20 crystals, loaded once per process."
     return frozenset(known_formulas())
 
+# %% ../nbs/21_screening.ipynb #c408fcad
 def add_screen_columns(df: pd.DataFrame, known: set[str] | None = None) -> pd.DataFrame:
     "A copy of a generated table with the derived columns the funnel filters on: decoded, smact, novel, z_max."
     # smact: the composition is valid by SMACT
@@ -98,6 +100,7 @@ class PropertyPredictor:
         from diffcrysgen.properties import predict_table
         return predict_table(df, models=dict(hform=self.hform, ms=self.ms))
 
+# %% ../nbs/21_screening.ipynb #fa214405
 def _predictor(predict: Predictor | None) -> Predictor:
     "The given predictor, or the shipped property models."
     return PropertyPredictor() if predict is None else predict
@@ -157,10 +160,12 @@ def _depth(df: pd.DataFrame, steps) -> np.ndarray:
         d += alive
     return d
 
+# %% ../nbs/21_screening.ipynb #4e410ecd
 def _latest_failure_first(df: pd.DataFrame) -> pd.DataFrame:
     "Rows that passed the most steps first, then those closest to the hull."
     return df.sort_values(["depth", "e_above_hull_est"], ascending=[False, True], kind="stable")
 
+# %% ../nbs/21_screening.ipynb #91df02e2
 def runners_up(pred: pd.DataFrame, steps, n: int, hull: KnownHull | None = None) -> pd.DataFrame:
     "The `n` predicted rows that failed a prediction-stage step latest (then closest to the hull), with `failed_step`."
     d = _depth(pred, steps)
@@ -185,6 +190,7 @@ def screen_stages(df: pd.DataFrame, cfg: ScreenConfig = ScreenConfig(), predict:
     rep = pd.concat([rep, rest.iloc[1:]], ignore_index=True)
     return rank_candidates(add_hull(kept, hull)), rep, runners_up(pred, steps[k:], runners, hull)
 
+# %% ../nbs/21_screening.ipynb #fbe771ac
 def screen_table(df: pd.DataFrame,                   # generated rows (`sample.SCHEMA`), e.g. one Parquet part
                  cfg: ScreenConfig = ScreenConfig(),
                  predict: Predictor | None = None,   # None: the kit's property models
@@ -202,6 +208,7 @@ def _write_parquet(df: pd.DataFrame, p: Path) -> None:
     "Write a table to Parquet at `p`, without its index."
     pq.write_table(pa.Table.from_pandas(df, preserve_index=False), p)
 
+# %% ../nbs/21_screening.ipynb #329b45e5
 def screen_part(part, cand_dir, k: int, cfg: ScreenConfig = ScreenConfig(),
                 predict: Predictor | None = None) -> pd.DataFrame:
     "Screen one Parquet part of a run into `cand_dir`; returns its report."
@@ -227,6 +234,7 @@ def _model_hashes(predict: Predictor | None) -> dict:
     return {k: sha256_file(f) if (f := property_model_path(v)).exists() else "missing"
             for k, v in (("hform", p.hform), ("ms", p.ms))}
 
+# %% ../nbs/21_screening.ipynb #28f4d11c
 def screen_spec(run: Path, cfg: ScreenConfig, predict: Predictor | None) -> dict:
     "What fixes a screening's result (and must match to resume it)."
     run_id = (read_manifest(run) or {}).get("spec", {}).get("run_id")
@@ -234,6 +242,7 @@ def screen_spec(run: Path, cfg: ScreenConfig, predict: Predictor | None) -> dict
                 config=asdict(cfg) | dict(skip=list(cfg.skip)), predictor=predictor_name(predict),
                 models=_model_hashes(predict), known="mp20 (train, val, test)", hull="mp20 (train, val, test)")
 
+# %% ../nbs/21_screening.ipynb #28cbb7a1
 def open_screen(out: Path, spec: dict) -> None:
     "Start a screening in `out`, or check that `out` holds this one; clear temporaries of an interrupted one."
     another = "holds another screening (different {diff}); choose a new --out, or omit it for a new numbered folder"
@@ -254,6 +263,7 @@ def _screen_task(part: str, cand_dir: str, k: int, cfg: ScreenConfig, predict: P
     _torch_threads(threads)
     return k, screen_part(part, cand_dir, k, cfg, predict)
 
+# %% ../nbs/21_screening.ipynb #9f81af59
 def _screen_dask(todo: list[tuple[Path, int]], cand: Path, cfg, predict, workers: int, scheduler,
                  bar) -> dict[int, pd.DataFrame]:
     "Map the parts over a Dask cluster (a scheduler address or cluster, or a local one of `workers` processes)."
@@ -267,6 +277,7 @@ def _screen_dask(todo: list[tuple[Path, int]], cand: Path, cfg, predict, workers
             bar.update(reports[k].kept[0])
     return reports
 
+# %% ../nbs/21_screening.ipynb #05e1beaf
 def _screen_serial(todo: list[tuple[Path, int]], cand: Path, cfg, predict, bar) -> dict[int, pd.DataFrame]:
     "Screen the parts one after another in this process."
     reports = {}
@@ -318,6 +329,7 @@ def funnel_markdown(rep: pd.DataFrame) -> str:
             for r, share in zip(rep.itertuples(), _of_input(rep))]
     return "\n".join(["| step | kept | of input | removed | unknown |", "|---|---:|---:|---:|---:|", *rows]) + "\n"
 
+# %% ../nbs/21_screening.ipynb #b4978575
 def funnel_figure(rep: pd.DataFrame, title: str = "") -> "go.Figure":
     "The funnel report as a plotly funnel chart."
     import plotly.graph_objects as go
@@ -332,6 +344,7 @@ def _merged_runners(cand_parts: list[Path], empty: pd.DataFrame) -> pd.DataFrame
     runs = [t for t in (pd.read_parquet(p) for p in paths if p.exists()) if len(t)]
     return _latest_failure_first(pd.concat(runs, ignore_index=True)) if runs else empty
 
+# %% ../nbs/21_screening.ipynb #189ee09d
 def write_results(out: Path, rep: pd.DataFrame, cand_parts: list[Path]) -> None:
     "Write the merged funnel (`funnel.csv`, `.md`, `.html`), the ranked survivors and the runners-up into `out`."
     # the survivors go to candidates.parquet, the runners-up to runners_up.parquet
@@ -345,6 +358,7 @@ def write_results(out: Path, rep: pd.DataFrame, cand_parts: list[Path]) -> None:
     ru = _merged_runners(cand_parts, cands.iloc[:0])
     write_atomic(out / "runners_up.parquet", lambda p: _write_parquet(ru, p))
 
+# %% ../nbs/21_screening.ipynb #56932774
 def candidates_figure(cands: pd.DataFrame, title: str = "") -> "go.Figure":
     "Predicted h_form against predicted Ms of the candidates, coloured by the estimated energy above the hull."
     import plotly.express as px
@@ -355,6 +369,7 @@ def candidates_figure(cands: pd.DataFrame, title: str = "") -> "go.Figure":
                      labels=labels)
     return fig.update_layout(title=title or f"{len(cands):,} candidates", height=500, width=800)
 
+# %% ../nbs/21_screening.ipynb #c6e5e59c
 def read_screen(out_dir) -> tuple[pd.DataFrame, pd.DataFrame]:
     "The ranked candidates and the funnel report of a screening folder."
     out = Path(out_dir)
@@ -373,6 +388,7 @@ _HELP = dict(z_max="heaviest element allowed (54: no rare earths)",
 _TYPES = dict(z_max=integer(1, 118), hform_lt=real(), hform_max=real(), ms_min=real(0), dmin_min=real(0),
               n_elements=integer(1, 3), spacegroup_gt=integer(0, 229))
 
+# %% ../nbs/21_screening.ipynb #b539ff6f
 def _option_type(f) -> callable:
     "The checked type of a threshold option (a new float field: finite; a new int field: an integer)."
     return _TYPES.get(f.name) or (real() if isinstance(f.default, float) else type(f.default))

@@ -42,6 +42,7 @@ class StabilityConfig:
     symprec: float = 0.1        # spglib tolerance before and after, Å
     part_size: int = 4          # crystals per cached part (one Dask task)
 
+# %% ../nbs/18_stability.ipynb #71286e2e
 def relax_config(cfg: StabilityConfig) -> RelaxConfig:
     "The relaxation settings of a stability configuration (guards at `RelaxConfig`'s defaults)."
     return RelaxConfig(model=cfg.model, fmax=cfg.fmax, steps=cfg.steps)
@@ -55,6 +56,7 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     c, h = (p + z * z / (2 * n)) / d, z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
     return 100 * max(0.0, c - h), 100 * min(1.0, c + h)
 
+# %% ../nbs/18_stability.ipynb #ef1ec72a
 def share(mask, among=None) -> dict:
     "The share of `mask` among the rows `among` (all by default): k, n, % and its 95 % Wilson interval."
     mask = np.asarray(mask, bool)
@@ -68,11 +70,13 @@ def stability_rows(n_total: int, cfg: StabilityConfig) -> np.ndarray:
     "Row numbers of the seeded uniform draw of `cfg.n` of `n_total` crystals, in draw order."
     return np.random.default_rng(cfg.seed).permutation(n_total)[:cfg.n]
 
+# %% ../nbs/18_stability.ipynb #0740bdf0
 _NAN = float("nan")
 STAB_ROW = dict(row=0, id="", formula="", status="", error="", converged=False, n_steps=0, seconds=_NAN,
                 spacegroup_before=0, spacegroup_after=0, energy_per_atom=_NAN, hform=_NAN, e_hull=_NAN, matched=False,
                 rmsd=_NAN, rmsd_angstrom=_NAN, relaxed="")
 
+# %% ../nbs/18_stability.ipynb #3b942bc7
 def relaxation_rmsd(before: Structure, after: Structure) -> tuple[bool, float, float]:
     "Whether generated and relaxed crystal match (`RMSD_MATCHER`, no rescaling), and their RMS displacement."
     # the displacement as pymatgen's normalised value and in Å (× the cube root of the mean volume per atom)
@@ -115,6 +119,7 @@ def relax_part(items: list[tuple], cfg: StabilityConfig) -> pd.DataFrame:
     rows = [relax_crystal(s, why, calc, cfg, mu, hull) | dict(row=int(r), id=str(i)) for r, i, s, why in items]
     return pd.DataFrame(rows, columns=list(STAB_ROW))
 
+# %% ../nbs/18_stability.ipynb #62ed2a34
 def _part_task(items: list[tuple], cfg: StabilityConfig, path: str) -> int:
     "One Dask task (one thread): relax a part and write it atomically; returns its crystal count."
     import torch
@@ -122,6 +127,7 @@ def _part_task(items: list[tuple], cfg: StabilityConfig, path: str) -> int:
     write_parquet_atomic(relax_part(items, cfg), path)
     return len(items)
 
+# %% ../nbs/18_stability.ipynb #ddeeff49
 def stability_dir(cs: CrystalSet, cfg: StabilityConfig) -> Path:
     "Cache folder of a set's stability draws with these settings (any n)."
     # `<run>/stability/seed<S>-<key>/` for a run, `evaluations/<split>/stability/seed<S>-<key>/` for a split
@@ -169,6 +175,7 @@ def _structures(json_texts) -> list:
     "Relaxed structures from their pymatgen JSON."
     return [Structure.from_dict(json.loads(t)) for t in json_texts]
 
+# %% ../nbs/18_stability.ipynb #204f1f9e
 def first_of_class(mask: np.ndarray, labels: np.ndarray) -> np.ndarray:
     "Rows of `mask` that are the first of their match class among `mask` (their count: the distinct classes)."
     keep, seen = np.zeros(len(mask), bool), set()
@@ -178,6 +185,7 @@ def first_of_class(mask: np.ndarray, labels: np.ndarray) -> np.ndarray:
             keep[i] = True
     return keep
 
+# %% ../nbs/18_stability.ipynb #c87f0e05
 def _stats(x: np.ndarray) -> dict:
     "Mean and median of finite values (None when there are none)."
     x = x[np.isfinite(x)]
