@@ -91,8 +91,7 @@ def read_checkpoint(path, device: str | torch.device = "cpu") -> dict:
 # %% ../nbs/11_checkpoints.ipynb #2d1f0bd7
 def denoiser_from_checkpoint(ck: dict, use_ema: bool = True, device: str = "auto",
                              name: str = "checkpoint") -> tuple[EDMPrecond, IRCRScaler]:
-    "Denoiser (eval mode, no gradients) and scaler from a checkpoint dict; `name` heads its one-line errors."
-    ck = upgrade_checkpoint(ck, name)
+    "Denoiser (eval mode, no gradients) and scaler from a `read_checkpoint` dict; `name` heads its errors."
     key = "ema" if use_ema else "model"
     if key not in ck:
         raise ValueError(f"{name}: this checkpoint ships EMA weights only; use use_ema=True")
