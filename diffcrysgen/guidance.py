@@ -119,7 +119,7 @@ def ranges_from_list(items) -> dict[str, ConditionRange]:
 
 # %% ../nbs/09_guidance.ipynb #70af51fd
 def condition_hits(pred: pd.DataFrame, ranges: dict[str, ConditionRange]) -> np.ndarray:
-    "Per row, whether every predicted property lies in its range (predictions from `13_properties`)."
+    "Per row, whether every predicted property lies in its range (predictions from `14_properties`)."
     miss = [n for n in ranges if PRED_COLUMNS.get(n) not in pred.columns]
     if miss:
         raise KeyError(f"conditions {miss}: no property-model prediction to check them against "
