@@ -88,10 +88,15 @@ recipes: install
 recipes-table: install
 	$(PY) bench/recipes.py --table
 
-## Issue #15's stability table: CHGNet relaxation of STAB_N crystals drawn from 1,000 of the shipped model (`sample --fast`,
-## seed 0, into gen/stability-1k) and of STAB_TEST_N MP-20 test crystals (the sanity check): converged, E_hull, stable,
-## metastable, S.U.N., MSUN, RMSD, symmetry kept, with 95 % intervals. Resumes from its per-part cache when interrupted.
-STAB_N ?= 200
+## Issue #25's stability table, one code and protocol for every row (bench/stability.py): CHGNet relaxation of STAB_N
+## crystals drawn from 2,048 of each kit row (`sample --fast --seed 0` plus the row's args, into gen/stability-2048*),
+## STAB_PEER_N of DiffCSP's published raw MP-20 samples (data/peers/) and STAB_TEST_N MP-20 test crystals (the sanity
+## check): converged, E_hull, stable, metastable, S.U.N., MSUN, RMSD, symmetry kept, s per crystal, 95 % intervals.
+## STAB_KIT: kit rows, LABEL=EXTRA SAMPLE ARGS separated by ';' (e.g. 'kit (push)=;paper sampler=--separation off').
+## Resumes from its per-part caches when interrupted.
+STAB_N ?= 300
+STAB_PEER_N ?= $(STAB_N)
 STAB_TEST_N ?= 50
+STAB_KIT ?= kit, shipped model=
 stability: install
-	$(PY) bench/stability.py --n $(STAB_N) --n-test $(STAB_TEST_N)
+	$(PY) bench/stability.py --n $(STAB_N) --n-peer $(STAB_PEER_N) --n-test $(STAB_TEST_N) --kit "$(STAB_KIT)"

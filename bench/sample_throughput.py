@@ -62,7 +62,7 @@ def run_setting(net, scaler, cfg, n: int, batch_size: int, cif: bool) -> dict:
     w = dict(sample=0.0, analysis=0.0); c = dict(sample=0.0, analysis=0.0); frames = []
     for s in range(0, n, batch_size):
         w0, c0 = time.perf_counter(), time.process_time()
-        x = sample_scaled(net, range(s, min(s + batch_size, n)), 0, cfg)
+        x = sample_scaled(net, range(s, min(s + batch_size, n)), 0, cfg, scaler=scaler)
         w1, c1 = time.perf_counter(), time.process_time()
         frames.append(analyse(decode_samples(x, scaler), cif=cif))
         w2, c2 = time.perf_counter(), time.process_time()

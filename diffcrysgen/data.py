@@ -11,16 +11,16 @@ from typing import Iterable, Iterator
 import numpy as np
 import pandas as pd
 import pyarrow as pa, pyarrow.parquet as pq
-from pymatgen.core import Composition, Element
+from pymatgen.core import Composition, Element, Lattice
 from .ircr import encode_arrays, decode_arrays, lattice_params, ircr_rejects, structures_from_arrays, _segments
 
 # %% auto #0
-__all__ = ['MS_PER_MUB_A3', 'SPLITS', 'PROPERTY_COLUMNS', 'PAPER_FUNNEL', 'IRCR_LIMITS', 'HAS_POSITIONS', 'TRAINING_FILTERS',
-           'SPLIT_NAMES', 'LEGACY_SPLIT', 'ALEXANDRIA_FUNNEL', 'data_dir', 'convert_mp20', 'convert_extra', 'load_mp20',
-           'load_extra', 'Filter', 'funnel', 'merge_reports', 'check_split', 'kit_splits', 'read_user_table',
-           'split_tables', 'checkpoint_split', 'checkpoint_training_table', 'table_arrays', 'encode_table',
-           'structures', 'roundtrip_ok', 'known_formulas', 'AlexandriaKeys', 'alexandria_row', 'iter_alexandria',
-           'alexandria_funnel', 'fig1_distributions']
+__all__ = ['MS_PER_MUB_A3', 'SPLITS', 'PROPERTY_COLUMNS', 'PEER_SOURCES', 'PAPER_FUNNEL', 'IRCR_LIMITS', 'HAS_POSITIONS',
+           'TRAINING_FILTERS', 'SPLIT_NAMES', 'LEGACY_SPLIT', 'ALEXANDRIA_FUNNEL', 'data_dir', 'convert_mp20',
+           'convert_extra', 'load_mp20', 'load_extra', 'cif_arrays', 'peer_table', 'load_peer', 'Filter', 'funnel',
+           'merge_reports', 'check_split', 'kit_splits', 'read_user_table', 'split_tables', 'checkpoint_split',
+           'checkpoint_training_table', 'table_arrays', 'encode_table', 'structures', 'roundtrip_ok', 'known_formulas',
+           'AlexandriaKeys', 'alexandria_row', 'iter_alexandria', 'alexandria_funnel', 'fig1_distributions']
 
 # %% ../nbs/05_data.ipynb #29a5e287
 MS_PER_MUB_A3 = 11.654   # T per μB/Å³: Ms = μ0 · M, with 1 μB/Å³ = 9.274e6 A/m
@@ -152,6 +152,53 @@ def load_mp20(split: str) -> pd.DataFrame:
 def load_extra() -> pd.DataFrame:
     "The 22,099 extra Materials Project crystals (not in MP-20; positions, no labels) as a kit table."
     return _read_shipped(data_dir() / "mp-extra.parquet")
+
+# %% ../nbs/05_data.ipynb #8fe40ae6
+PEER_SOURCES = {"diffcsp": "peers/diffcsp_mp20_10k.csv.gz"}   # peer name: its published raw crystals under data_dir()
+_CIF_CELL = [f"_cell_length_{k}" for k in "abc"] + [f"_cell_angle_{k}" for k in ("alpha", "beta", "gamma")]
+
+def cif_arrays(cif: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    "Atomic numbers, flat fractional coordinates and cell (rows, Å) of a P1 CIF, every site as written."
+    from pymatgen.io.cif import CifBlock
+    d = CifBlock.from_str(cif).data
+    ops = d.get("_symmetry_equiv_pos_as_xyz", ["x, y, z"])
+    if [o.replace(" ", "") for o in ops] != ["x,y,z"]:
+        raise ValueError(f"symmetry operations {ops}: not a P1 CIF")
+    z = np.array([Element(s).Z for s in d["_atom_site_type_symbol"]], int)
+    f = np.array([[float(v) for v in d[f"_atom_site_fract_{k}"]] for k in "xyz"], float).T
+    return z, f.ravel(), Lattice.from_parameters(*[float(d[k]) for k in _CIF_CELL]).matrix
+
+# %% ../nbs/05_data.ipynb #8ec87cd5
+_NO_SITES = (np.zeros(0, int), np.zeros(0), np.full((3, 3), np.nan))
+
+def _try_cif(cif) -> tuple:
+    "`cif_arrays` of a CIF and '', or no sites and why it did not parse."
+    try:
+        return (*cif_arrays(cif), "")
+    except Exception as e:   # any malformed text (or a missing one): the caller counts it
+        return (*_NO_SITES, f"{type(e).__name__}: {e}".splitlines()[0])
+
+def peer_table(raw: pd.DataFrame, name: str) -> pd.DataFrame:
+    "A kit table with `spacegroup` and `error` from a peer's `id`, `cif` table (a bad CIF: a row with no sites)."
+    zs, pos, cells, why = (list(c) for c in zip(*map(_try_cif, raw.cif)))
+    df = _rows(raw.id, zs, pos, np.stack(cells), np.full(len(raw), f"peer {name}", object))
+    sg = _spacegroups(zs, [p if not w else None for p, w in zip(pos, why)], np.stack(cells))
+    return df.assign(spacegroup=sg, error=np.asarray(why, object))
+
+# %% ../nbs/05_data.ipynb #687ead8c
+@functools.cache
+def _peer_cached(path: Path, name: str, n: int | None) -> pd.DataFrame:
+    "The parsed table of a peer file (cached per path, name and n)."
+    return peer_table(pd.read_csv(path, nrows=n), name)
+
+def load_peer(name: str, n: int | None = None) -> pd.DataFrame:
+    "The first `n` (all by default) shipped crystals of peer `name` (`PEER_SOURCES`) as a kit table."
+    if name not in PEER_SOURCES:
+        raise ValueError(f"peer {name!r}: unknown; choose one of {sorted(PEER_SOURCES)}")
+    p = data_dir() / PEER_SOURCES[name]
+    if not p.exists():
+        raise FileNotFoundError(f"{p} is missing: the shipped data is part of the repository (git checkout data/)")
+    return _peer_cached(p, name, n).copy()
 
 # %% ../nbs/05_data.ipynb #256793eb
 _OPS = {"<=": np.less_equal, ">=": np.greater_equal, "<": np.less, ">": np.greater, "==": np.equal}

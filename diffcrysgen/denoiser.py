@@ -204,13 +204,16 @@ class EDMPrecond(nn.Module):
 # %% ../nbs/08_denoiser.ipynb #81741bc4
 @dataclass
 class EDMLossConfig:
-    "Noise-level distribution of EDM training."
-    P_mean: float = -1.2   # mean of ln σ
-    P_std: float = 1.2     # std of ln σ
+    "Noise-level distribution of EDM training, and the weight of an optional close-pair penalty."
+    P_mean: float = -1.2          # mean of ln σ
+    P_std: float = 1.2            # std of ln σ
+    pair_weight: float = 0.0      # weight of `separation.pair_penalty` in the training loss (0: EDM's loss alone)
+    pair_sigma_max: float = 1.0   # the penalty applies to estimates at σ ≤ this
 
 # %% ../nbs/08_denoiser.ipynb #ef0fdd1d
 def edm_loss(net: EDMPrecond, x0: torch.Tensor, cfg: EDMLossConfig = EDMLossConfig(),
-             generator: torch.Generator | None = None, cond: torch.Tensor | None = None) -> torch.Tensor:
+             generator: torch.Generator | None = None, cond: torch.Tensor | None = None,
+             penalty=None) -> torch.Tensor:   # penalty(D, x0, σ) → (B,), added to the loss (e.g. close pairs)
     "Per-sample EDM loss (B,) of clean scaled IRCR x0 (B, 3, 136), given conditions `cond` (B, K) if the net takes any."
     rnd = torch.randn(x0.shape[0], generator=generator, device=x0.device, dtype=x0.dtype)
     sigma = (rnd * cfg.P_std + cfg.P_mean).exp()
@@ -218,7 +221,8 @@ def edm_loss(net: EDMPrecond, x0: torch.Tensor, cfg: EDMLossConfig = EDMLossConf
     weight = append_dims((sigma ** 2 + sd ** 2) / (sigma * sd) ** 2, x0.ndim)
     n = torch.randn(x0.shape, generator=generator, device=x0.device, dtype=x0.dtype) * append_dims(sigma, x0.ndim)
     D = net(x0 + n, sigma) if cond is None else net(x0 + n, sigma, cond)
-    return (weight * (D - x0) ** 2).mean(dim=(1, 2))
+    loss = (weight * (D - x0) ** 2).mean(dim=(1, 2))
+    return loss if penalty is None else loss + penalty(D, x0, sigma)
 
 # %% ../nbs/08_denoiser.ipynb #76a9f68a
 COND_KEYS = ("cond_names", "cond_mean", "cond_std", "cond_quantiles")   # names, train mean/std, quantiles for ranges

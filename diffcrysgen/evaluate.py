@@ -10,7 +10,7 @@ from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .data import data_dir, known_formulas
+from .data import PEER_SOURCES, data_dir, known_formulas
 from .analysis import CRYSTAL_SYSTEMS
 from .runs import new_run_dir, write_text_atomic
 from .schema import part_paths
@@ -399,7 +399,8 @@ def add_evaluate_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParse
     "Options of `diffcrysgen evaluate`."
     d = EvalConfig()
     p.add_argument("source", nargs="+", type=_source,
-                   help=f"generated run folders and/or shipped splits ({', '.join(SPLIT_SOURCES)}); several: one table")
+                   help=f"generated run folders, shipped splits ({', '.join(SPLIT_SOURCES)}) and/or "
+                        f"published peers ({', '.join(PEER_SOURCES)}); several: one table")
     p.add_argument("--reference", type=_source, default=d.reference,
                    help="COV/EMD reference: split name or run folder (default: test, all 9,046 MP-20 test crystals)")
     p.add_argument("--novelty-reference", type=_source, default=d.novelty_reference,

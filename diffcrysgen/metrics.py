@@ -17,8 +17,8 @@ from scipy.stats import wasserstein_distance
 from tqdm.auto import tqdm
 from pymatgen.core import Composition, Element, Lattice, Structure
 from pymatgen.analysis.structure_matcher import StructureMatcher
-from .data import (data_dir, kit_splits, known_formulas, load_mp20, table_arrays, checkpoint_split,
-                              checkpoint_training_table)
+from .data import (PEER_SOURCES, data_dir, kit_splits, known_formulas, load_mp20, load_peer, table_arrays,
+                              checkpoint_split, checkpoint_training_table)
 from .checkpoints import read_checkpoint
 from .analysis import AMU_PER_A3_IN_G_CM3, ATOMIC_MASSES, CRYSTAL_SYSTEMS, crystal_systems, generated_arrays
 from .runs import read_manifest, sha256_file, write_parquet_atomic
@@ -27,12 +27,13 @@ from .schema import read_generated
 # %% auto #0
 __all__ = ['SPLIT_SOURCES', 'LEGACY_SOURCES', 'N_CNN', 'N_MAGPIE', 'FP_SYMPREC', 'FP_COLUMNS', 'MATCHERS', 'PAPER_SYMMETRY',
            'TRANSITION_METALS', 'ANION_CLASSES', 'CLASSES', 'CrystalSet', 'crystal_set_from_table',
-           'crystal_set_from_generated', 'crystal_set_from_run', 'run_checkpoint', 'training_set', 'load_crystal_set',
-           'structure_validity', 'composition_validity', 'formulas', 'site_orbits', 'crystal_fingerprints',
-           'compute_fingerprints', 'reference_fingerprint_path', 'fingerprint_table', 'build_reference_fingerprints',
-           'shipped_fingerprints', 'set_fingerprints', 'magpie_scaler', 'scale_magpie', 'nearest_distances', 'coverage',
-           'densities', 'element_counts', 'predicted_hform', 'emd', 'unique_classes', 'novel_mask', 'symmetry_stats',
-           'total_variation', 'symmetry_comparison', 'composition_class', 'composition_classes']
+           'crystal_set_from_generated', 'crystal_set_from_run', 'crystal_set_from_peer', 'run_checkpoint',
+           'training_set', 'load_crystal_set', 'structure_validity', 'composition_validity', 'formulas', 'site_orbits',
+           'crystal_fingerprints', 'compute_fingerprints', 'reference_fingerprint_path', 'fingerprint_table',
+           'build_reference_fingerprints', 'shipped_fingerprints', 'set_fingerprints', 'magpie_scaler', 'scale_magpie',
+           'nearest_distances', 'coverage', 'densities', 'element_counts', 'predicted_hform', 'emd', 'unique_classes',
+           'novel_mask', 'symmetry_stats', 'total_variation', 'symmetry_comparison', 'composition_class',
+           'composition_classes']
 
 # %% ../nbs/18_metrics.ipynb #52cfbc21
 @dataclass
@@ -113,6 +114,15 @@ def crystal_set_from_run(run_dir, n: int | None = None) -> CrystalSet:
                 run_rows=run_rows, chunk_size=spec.get("chunk_size"))
     return crystal_set_from_generated(df, str(run_dir), info)
 
+# %% ../nbs/18_metrics.ipynb #d44531d1
+def crystal_set_from_peer(df: pd.DataFrame, name: str) -> CrystalSet:
+    "A set from a peer's table (`load_peer`), ids kept; a CIF that did not parse is a crystal without a structure."
+    cs = crystal_set_from_table(df, name)
+    bad = (df.error != "").to_numpy()
+    cs.error = np.where(bad, "CIF not parsed: " + df.error.astype(str), "").astype(object)
+    cs.info = dict(kind="peer", source=name, cif_failures=int(bad.sum()))
+    return cs
+
 # %% ../nbs/18_metrics.ipynb #15b717d8
 SPLIT_SOURCES = ("test", "val", "train", "train+extra", "train-kit", "val-kit", "test-kit", "training")
 LEGACY_SOURCES = {"train-kit": "train", "val-kit": "val", "test-kit": "test"}   # the earlier split (mp20-valcut)
@@ -142,7 +152,7 @@ def _is_run(source) -> bool:
 
 # %% ../nbs/18_metrics.ipynb #9d4d28bd
 def load_crystal_set(source: str, n: int | None = None, split_seed: int = 0, training_of=None) -> CrystalSet:
-    "A shipped split by name (`SPLIT_SOURCES`) or a generated run folder; the first `n` crystals if given."
+    "A shipped split (`SPLIT_SOURCES`), a shipped peer (`PEER_SOURCES`) or a run folder; the first `n` if given."
     if source in ("test", "val"):
         return crystal_set_from_table(load_mp20(source).iloc[:n], source)
     if source in ("train", "train+extra"):
@@ -159,9 +169,12 @@ def load_crystal_set(source: str, n: int | None = None, split_seed: int = 0, tra
             return load_crystal_set("train", n)      # no checkpoint to ask: the standard training split
         cs = training_set(run_checkpoint(training_of) if _is_run(training_of) else training_of)
         return cs.take(range(min(n, len(cs)))) if n else cs
+    if source in PEER_SOURCES:
+        return crystal_set_from_peer(load_peer(source, n), source)
     if not _is_run(source):
-        splits = ", ".join(SPLIT_SOURCES)
-        raise ValueError(f"{source}: neither a split ({splits}) nor a generated run folder (no part-*.parquet)")
+        splits, peers = ", ".join(SPLIT_SOURCES), ", ".join(PEER_SOURCES)
+        raise ValueError(f"{source}: neither a split ({splits}), a peer ({peers}) "
+                         "nor a generated run folder (no part-*.parquet)")
     return crystal_set_from_run(Path(source), n)
 
 # %% ../nbs/18_metrics.ipynb #41239b65

@@ -18,6 +18,7 @@ from .denoiser import EDMPrecond
 from .checkpoints import read_checkpoint, denoiser_from_checkpoint, load_denoiser
 from .inpaint import (Target, parse_target, scaled_known, inpainted, target_to_dict, target_from_dict,
                                  matches_target)
+from .separation import SEPARATION_MODES, SeparationConfig, separated
 from .analysis import AnalysisConfig, analyse
 from .guidance import (ConditionRange, Guided, merge_ranges, parse_condition, sample_targets, ranges_to_list,
                                   ranges_from_list, condition_hits)
@@ -27,11 +28,12 @@ from .cluster import dask_client
 from .argtypes import count, real, checked, existing_file, out_folder
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'SOLVERS', 'SHARPEN', 'SHARPEN_MIN_STEPS', 'SHARPEN_MAX', 'FAST', 'TURBO', 'default_checkpoint',
-           'checkpoint_path', 'karras_sigmas', 'sample_generators', 'randn_per_sample', 'denoiser_fn', 'sharpened',
-           'low_temperature', 'edm_sampler', 'dpm_solver_2m', 'kit_sharpen', 'SamplerConfig', 'sampler_denoiser',
-           'sample_scaled', 'decode_samples', 'sample_table', 'run_spec', 'new_out_dir', 'open_run', 'generate',
-           'summarise', 'format_summary', 'add_sample_arguments', 'check_sample_args', 'sampler_config', 'run_sample']
+__all__ = ['PRECISIONS', 'SOLVERS', 'SHARPEN', 'SHARPEN_MIN_STEPS', 'SHARPEN_MAX', 'SEPARATION', 'FAST', 'TURBO',
+           'default_checkpoint', 'checkpoint_path', 'karras_sigmas', 'sample_generators', 'randn_per_sample',
+           'denoiser_fn', 'sharpened', 'low_temperature', 'edm_sampler', 'dpm_solver_2m', 'kit_sharpen',
+           'SamplerConfig', 'sampler_denoiser', 'sample_scaled', 'decode_samples', 'sample_table', 'run_spec',
+           'new_out_dir', 'open_run', 'generate', 'summarise', 'format_summary', 'add_sample_arguments',
+           'check_sample_args', 'sampler_config', 'run_sample']
 
 # %% ../nbs/15_sample.ipynb #768d4270
 def default_checkpoint(conditioned: bool = False) -> Path:
@@ -155,6 +157,7 @@ SOLVERS = ("heun", "dpm2m")
 SHARPEN = 1.5            # the kit's λ from SHARPEN_MIN_STEPS steps on (docs/experiments.md)
 SHARPEN_MIN_STEPS = 20   # below it λ > 1 was measured harmful (P1 70–96 %): the kit samples at λ = 1 there
 SHARPEN_MAX = 3.0        # λ lies in (0, SHARPEN_MAX]
+SEPARATION = "push"      # the kit's `separated` mode (issue #25, docs/experiments.md); "off": the paper's sampler
 
 def kit_sharpen(steps: int) -> float:
     "The kit's λ for `steps` σ levels: SHARPEN from SHARPEN_MIN_STEPS steps on, 1 (the plain sampler) below."
@@ -175,6 +178,7 @@ class SamplerConfig:
     solver: str = "heun"             # "heun": EDM Alg. 2 (churn allowed); "dpm2m": DPM-Solver++(2M) (deterministic)
     precision: str = "fp32"          # network arithmetic: "fp32" or "bf16" (autocast; the state stays float64)
     sharpen: float | None = None     # λ of `low_temperature`; None: the kit's for this many steps (`lam`)
+    separation: str = SEPARATION     # mode of `separation.separated`: off, push, vanish, vanish+push
 
     def __post_init__(self):
         if self.solver not in SOLVERS:
@@ -187,6 +191,7 @@ class SamplerConfig:
             raise ValueError(f"steps {self.steps}: need at least 1")
         if self.sharpen is not None and not 0 < self.sharpen <= SHARPEN_MAX:
             raise ValueError(f"sharpen {self.sharpen}: must be in (0, {SHARPEN_MAX:g}] (1: the plain sampler)")
+        SeparationConfig(self.separation)                                   # refuses an unknown mode
 
     @property
     def network_calls(self) -> int:
@@ -211,12 +216,14 @@ class SamplerConfig:
         optional = ("solver", "precision", "sharpen")
         d = {k: v for k, v in asdict(self).items() if k not in optional or v != getattr(SamplerConfig, k)}
         d.pop("sharpen", None)
-        return d | ({} if self.lam == 1.0 else dict(sharpen=self.lam))
+        d.pop("separation")
+        d |= {} if self.lam == 1.0 else dict(sharpen=self.lam)
+        return d | ({} if self.separation == "off" else dict(separation=self.separation))
 
     @classmethod
     def from_spec(cls, spec: dict) -> SamplerConfig:
-        "The setting of a run's `spec()`; a spec without `sharpen` was sampled at λ = 1."
-        return cls(**{"sharpen": 1.0, **spec})
+        "The setting of a run's `spec()`; a spec without `sharpen` was sampled at λ = 1, without `separation` off."
+        return cls(**{"sharpen": 1.0, "separation": "off", **spec})
 
     def sigmas(self) -> torch.Tensor:
         "The noise schedule of this setting."
@@ -231,19 +238,27 @@ def sampler_denoiser(net: EDMPrecond,
                      cfg: SamplerConfig,
                      known: tuple[torch.Tensor, torch.Tensor] | None = None,   # inpainting: (mask, values)
                      targets: torch.Tensor | None = None,                       # property targets (B, K) for guidance
-                     guidance: float = 4.0):                                    # classifier-free guidance scale w
-    "The D(x, σ) a stepper follows: guidance, precision, inpainting, then low temperature."
+                     guidance: float = 4.0,                                     # classifier-free guidance scale w
+                     scaler: IRCRScaler | None = None):                         # the training scaler (separation)
+    "The D(x, σ) a stepper follows: guidance, precision, inpainting, low temperature, then separation."
     inner = net if targets is None else Guided(net, targets, guidance)
-    return low_temperature(inpainted(denoiser_fn(inner, cfg.precision), known), cfg.lam)
+    D = low_temperature(inpainted(denoiser_fn(inner, cfg.precision), known), cfg.lam)
+    if cfg.separation == "off":
+        return D
+    if scaler is None:
+        raise ValueError(f"separation {cfg.separation!r} needs the scaler: pass scaler= (or separation='off')")
+    if "vanish" in cfg.separation and known is not None and bool(known[0][..., ROW_O].any()):
+        raise ValueError(f"separation {cfg.separation!r}: a formula target fixes the sites; use 'push' or 'off'")
+    return separated(D, scaler.lo, scaler.hi, SeparationConfig(cfg.separation))
 
 # %% ../nbs/15_sample.ipynb #a3687618
 def sample_scaled(net: EDMPrecond, indices, seed: int, cfg: SamplerConfig = SamplerConfig(),
                   known: tuple[torch.Tensor, torch.Tensor] | None = None, targets: torch.Tensor | None = None,
-                  guidance: float = 4.0) -> torch.Tensor:
+                  guidance: float = 4.0, scaler: IRCRScaler | None = None) -> torch.Tensor:
     "Scaled IRCR samples (B, 3, 136) of crystals `indices` of the run seeded `seed`, on the network's device."
     gens = sample_generators(seed, indices)
     latents = randn_per_sample(gens, (N_COMP, N_GEN), net.sigma_data.device)   # the generators then give the churn
-    D = sampler_denoiser(net, cfg, known, targets, guidance)
+    D = sampler_denoiser(net, cfg, known, targets, guidance, scaler)
     if cfg.solver == "dpm2m":
         return dpm_solver_2m(D, latents, cfg.sigmas())
     return edm_sampler(D, latents, cfg.sigmas(), cfg.S_churn, cfg.S_min, cfg.S_max, cfg.S_noise, gens)
@@ -270,7 +285,7 @@ def sample_table(net: EDMPrecond,
     if conditions:
         stats = dict(cond_names=net.cond_names, cond_quantiles=net.cond_quantiles)
         T = sample_targets(conditions, stats, indices, seed)
-    x = sample_scaled(net, indices, seed, cfg, known, T, guidance)
+    x = sample_scaled(net, indices, seed, cfg, known, T, guidance, scaler)
     df = analyse(decode_samples(x, scaler, thresholds), analysis)
     df.insert(0, "index", np.asarray(list(indices), np.int64))
     df.insert(1, "seed", np.int64(seed))
@@ -498,6 +513,9 @@ def add_sample_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     arg("--sharpen", type=real(0, SHARPEN_MAX, open_lo=True), default=None,
         help=f"λ in (0, {SHARPEN_MAX:g}]: the occupied sites' coordinate score × λ at every step (low-temperature "
              f"positions; default {SHARPEN} from {SHARPEN_MIN_STEPS} steps on, 1 below; 1: the paper's sampler)")
+    arg("--separation", choices=SEPARATION_MODES, default=None,
+        help=f"keep atoms apart while sampling (default {SEPARATION}): push close pairs to their elements' distance, "
+             "let a site that lands on one of its element vanish, both, or off (the paper's sampler)")
     arg("--fast", action="store_true",
         help="shorthand for --solver dpm2m --steps 20 --precision bf16 (20 network calls; bench/sample_throughput.py)")
     arg("--batch-size", type=count(), default=256, help="crystals per network call")
@@ -544,6 +562,8 @@ def check_sample_args(args: argparse.Namespace) -> None:
         raise _conflict("--churn", args.churn, why)
     if args.elements and args.formula:
         raise _conflict("--formula", args.formula, "give --elements or --formula, not both")
+    if args.formula and args.separation and "vanish" in args.separation:
+        raise _conflict("--separation", args.separation, "a --formula fixes the sites; use push or off")
     for i, c in enumerate(args.condition):
         try:
             merge_ranges(parse_condition(t) for t in args.condition[:i + 1])
@@ -555,13 +575,14 @@ def sampler_config(args: argparse.Namespace) -> SamplerConfig:
     "The SamplerConfig of `diffcrysgen sample` options: SamplerConfig's defaults (`--fast`: TURBO; dpm2m: churn 0)."
     check_sample_args(args)
     if args.fast:
-        return TURBO if args.sharpen is None else replace(TURBO, sharpen=args.sharpen)
+        fast = TURBO if args.sharpen is None else replace(TURBO, sharpen=args.sharpen)
+        return fast if args.separation is None else replace(fast, separation=args.separation)
     d = SamplerConfig()
     solver = args.solver or d.solver
     churn = args.churn if args.churn is not None else (d.S_churn if solver == "heun" else 0.0)
     steps = d.steps if args.steps is None else args.steps
     return SamplerConfig(steps=steps, S_churn=churn, solver=solver, precision=args.precision or d.precision,
-                         sharpen=args.sharpen)
+                         sharpen=args.sharpen, separation=args.separation or d.separation)
 
 # %% ../nbs/15_sample.ipynb #4c2feacf
 def run_sample(args: argparse.Namespace) -> Path:

@@ -14,8 +14,8 @@ from .ircr import IRCRScaler, N_COMP, ROW_C, ROW_O
 # %% auto #0
 __all__ = ['SPECIAL_ANGLES', 'FRAC_GRID', 'N_SYM', 'PAIR_RELATIONS', 'N_PAIR', 'GATE_BIAS', 'N_GATES', 'N_PAIR_GATES',
            'PAIR_TRUST', 'SNAP_GUARD', 'SITE_FREQS', 'N_EDGE', 'pair_residuals', 'symmetry_features', 'snap',
-           'site_distances', 'guard_snaps', 'site_edges', 'SiteBlock', 'SymHead', 'SymConfig', 'Symmetry',
-           'add_pair_channels']
+           'cell_metric', 'pair_lengths', 'site_distances', 'guard_snaps', 'site_edges', 'SiteBlock', 'SymHead',
+           'SymConfig', 'Symmetry', 'add_pair_channels']
 
 # %% ../nbs/07_symmetry.ipynb #b296e5c1
 SPECIAL_ANGLES = (60.0, 90.0, 120.0)   # °
@@ -134,18 +134,26 @@ def snap(D: torch.Tensor, g: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor,
 # %% ../nbs/07_symmetry.ipynb #9569678e
 SNAP_GUARD = 0.5   # Å: snaps may not bring a site closer than this to another occupied site (0: no guard)
 
-def site_distances(x: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    "(B, 20) distance (Å) of each site of scaled IRCR x to its nearest other occupied site (inf: none); occupied."
-    _, u = _physical(x, lo, hi)
+def cell_metric(u: torch.Tensor) -> torch.Tensor:
+    "(B, 3, 3) metric tensor (Å²) of physical IRCR u (B, 3, ≥96): lengths in row 94, angles (°) in row 95."
     L = u[:, :, 94]                                                             # (a, b, c)
     cs = torch.cos(torch.deg2rad(u[:, :, 95]))                                  # cos (α, β, γ)
     ab, ac, bc = L[:, 0] * L[:, 1] * cs[:, 2], L[:, 0] * L[:, 2] * cs[:, 1], L[:, 1] * L[:, 2] * cs[:, 0]
-    G = torch.stack([L[:, 0] ** 2, ab, ac, ab, L[:, 1] ** 2, bc, ac, bc, L[:, 2] ** 2], 1).view(-1, 3, 3)   # metric
+    return torch.stack([L[:, 0] ** 2, ab, ac, ab, L[:, 1] ** 2, bc, ac, bc, L[:, 2] ** 2], 1).view(-1, 3, 3)
+
+def pair_lengths(d: torch.Tensor, G: torch.Tensor) -> torch.Tensor:
+    "(B, S, S) lengths (Å) of fractional pair vectors d (B, 3, S, S) under metrics G (B, 3, 3)."
+    return torch.einsum("bipq,bij,bjpq->bpq", d, G, d).clamp_min(0).sqrt()
+
+def site_distances(x: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    "(B, 20) distance (Å) of each site of scaled IRCR x to its nearest other occupied site (inf: none); occupied."
+    _, u = _physical(x, lo, hi)
     d = _wrap(u[..., ROW_C, None] - u[..., None, ROW_C])                        # (B, 3, 20, 20) minimum-image fractions
-    r = torch.einsum("bipq,bij,bjpq->bpq", d, G, d).clamp_min(0).sqrt()
+    r = pair_lengths(d, cell_metric(u))
     occ = u[..., ROW_O].amax(1) > 0.5
     ok = occ[:, :, None] & occ[:, None, :] & ~torch.eye(r.shape[-1], dtype=torch.bool, device=x.device)
     return torch.where(ok, r, torch.inf).amin(-1), occ
+
 
 # %% ../nbs/07_symmetry.ipynb #f3c3afda
 def guard_snaps(snapped: torch.Tensor, raw: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor,

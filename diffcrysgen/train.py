@@ -23,16 +23,18 @@ from .denoiser import UNetConfig, EDMLossConfig, EDMPrecond, edm_loss, model_arg
 from .denoiser import pick_device
 from .checkpoints import CKPT_FORMAT, read_checkpoint, training_root, new_training_run, append_stats
 from .checkpoints import save_best_and_last, run_record, cpu_name, card_text, unshipped
+from .separation import pair_penalty
 from .guidance import condition_columns, condition_values, condition_stats, drop_conditions
 from .runs import save_atomic, sha256_file, write_json_atomic
 
 # %% auto #0
 __all__ = ['FLAT_FLAGS', 'PART_OF', 'SHIP_KEYS', 'TrainConfig', 'flat_fields', 'lr_at', 'training_data', 'runs_root',
-           'ema_update', 'validation_loss', 'check_init_from', 'load_init_weights', 'train', 'resume_config',
-           'cli_config', 'learning_curve', 'ship_checkpoint', 'split_description', 'model_card']
+           'ema_update', 'validation_loss', 'pair_loss', 'check_init_from', 'load_init_weights', 'train',
+           'resume_config', 'cli_config', 'learning_curve', 'ship_checkpoint', 'split_description', 'model_card']
 
 # %% ../nbs/13_train.ipynb #f68cc82c
-FLAT_FLAGS = {"loss": ("P_mean", "P_std"), "unet": ("channels", "blocks", "emb_dim", "attn_heads"),
+FLAT_FLAGS = {"loss": ("P_mean", "P_std", "pair_weight", "pair_sigma_max"),
+              "unet": ("channels", "blocks", "emb_dim", "attn_heads"),
               "sym": ("sym_features", "sym_gates", "sym_pairs", "sym_sites", "snap_guard")}   # part → its run flags
 PART_OF = {flag: part for part, flags in FLAT_FLAGS.items() for flag in flags}
 
@@ -69,6 +71,8 @@ class TrainConfig:
     init_from: str = ""          # checkpoint whose weights start the run (fine-tuning; new layers start at zero)
     P_mean: InitVar[float | None] = None         # the flat flags (None: the part's own value)
     P_std: InitVar[float | None] = None
+    pair_weight: InitVar[float | None] = None    # close-pair penalty in the loss (`separation.pair_penalty`; 0: off)
+    pair_sigma_max: InitVar[float | None] = None
     channels: InitVar[tuple | None] = None
     blocks: InitVar[int | None] = None
     emb_dim: InitVar[int | None] = None
@@ -171,6 +175,14 @@ def validation_loss(net: EDMPrecond, Z: torch.Tensor, cfg: TrainConfig, batch: i
     losses = [edm_loss(net, Z[i:i + batch], cfg.loss, g, None if C is None else C[i:i + batch])
               for i in range(0, len(Z), batch)]
     return float(torch.cat(losses).mean())
+
+# %% ../nbs/13_train.ipynb #3ef12739
+def pair_loss(cfg: TrainConfig, scaler: IRCRScaler):
+    "The `penalty` of `edm_loss` in training: pair_weight × `separation.pair_penalty` (None when the weight is 0)."
+    w = cfg.loss.pair_weight
+    if not w:
+        return None
+    return lambda D, x0, sigma: w * pair_penalty(D, x0, sigma, scaler.lo, scaler.hi, cfg.loss.pair_sigma_max)
 
 # %% ../nbs/13_train.ipynb #51bd9c4a
 def _resume_checkpoint(cfg: TrainConfig, data: dict, dev: torch.device) -> dict:
@@ -275,7 +287,8 @@ def _epoch(st: dict, cfg: TrainConfig, Z: torch.Tensor, dev: torch.device, rank:
         x0 = Z[idx].to(dev, non_blocking=True)
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16"):
             c = None if C is None else drop_conditions(C[idx].to(dev), cfg.cond_dropout, st["gen"])
-            loss = edm_loss(st.get("fwd", st["net"]), x0, cfg.loss, st["gen"], c).float().mean()   # fwd: compiled
+            net = st.get("fwd", st["net"])                                                         # fwd: compiled
+            loss = edm_loss(net, x0, cfg.loss, st["gen"], c, st.get("penalty")).float().mean()
         if not torch.isfinite(loss):
             raise FloatingPointError(f"epoch {st['epoch']} step {st['step']}: loss is {loss.item()}; lower lr or check "
                                      f"the data (last good checkpoint: {st['run']}/ckpt-last.pt)")
@@ -316,6 +329,7 @@ def train(cfg: TrainConfig, quiet: bool = False) -> Path:
         st["run"] = run[0]
     if cfg.torch_compile:
         st["fwd"] = torch.compile(st["net"])                          # checkpoints keep saving the plain module
+    st["penalty"] = pair_loss(cfg, data["scaler"])
     run = Path(st["run"])
     if rank == 0:
         write_json_atomic(_params(cfg, data, ws), run / "params.json")

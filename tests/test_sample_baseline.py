@@ -25,7 +25,7 @@ def _cifs(out: Path) -> dict[str, str | None]:
 def test_same_crystals_as_before(tmp_path, lam):
     out = tmp_path / "run"
     cmd = [_cli(), "sample", "--n", "64", "--seed", "3", "--steps", "20", "--churn", "0", "--precision", "fp32",
-           "--sharpen", lam, "--out", str(out), "--quiet"]
+           "--sharpen", lam, "--separation", "off", "--out", str(out), "--quiet"]
     res = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr[-2000:]
     got, want = _cifs(out), BASELINE["runs"][lam]
