@@ -218,12 +218,13 @@ class SamplerConfig:
         d.pop("sharpen", None)
         d.pop("separation")
         d |= {} if self.lam == 1.0 else dict(sharpen=self.lam)
-        return d | ({} if self.separation == "off" else dict(separation=self.separation))
+        return d | ({} if self.separation == "off" else dict(separation=asdict(SeparationConfig(self.separation))))
 
     @classmethod
     def from_spec(cls, spec: dict) -> SamplerConfig:
         "The setting of a run's `spec()`; a spec without `sharpen` was sampled at λ = 1, without `separation` off."
-        return cls(**{"sharpen": 1.0, "separation": "off", **spec})
+        sep = spec.get("separation", "off")
+        return cls(**{"sharpen": 1.0, **spec, "separation": sep["mode"] if isinstance(sep, dict) else sep})
 
     def sigmas(self) -> torch.Tensor:
         "The noise schedule of this setting."
