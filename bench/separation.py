@@ -17,7 +17,7 @@ VARIANTS = {                     # label: (mode, scale, sigma_max)
     "push": ("push", 1.0, 1.0),
     "push-every-step": ("push", 1.0, 80.0),
     "push-sigma0.3": ("push", 1.0, 0.3),
-    "push-0.9rmin": ("push", 0.9, 1.0),
+    "push-0.9rmin": ("push", 0.9, 1.0),          # the kit's default (SeparationConfig)
     "push-1.1rmin": ("push", 1.1, 1.0),
     "vanish": ("vanish", 1.0, 1.0),
     "vanish+push": ("vanish+push", 1.0, 1.0),
@@ -64,6 +64,7 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--sharpen", type=float, default=None, help="λ (default: --fast's)")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--checkpoint", default=None, help="a checkpoint other than the shipped one")
     p.add_argument("--json", default=None, help="append one JSON line per variant here")
     a = p.parse_args(argv)
     import torch
@@ -71,10 +72,10 @@ def main(argv=None) -> int:
     from diffcrysgen.checkpoints import load_denoiser
     from diffcrysgen.probe import _real_sets
     from diffcrysgen.sample import checkpoint_path
-    net, scaler, _ = load_denoiser(checkpoint_path(), device="cpu")
+    net, scaler, _ = load_denoiser(checkpoint_path(a.checkpoint), device="cpu")
     ref = _real_sets(a.n, a.seed)[1]                                          # MP-20 val, as the probe
     for label in a.variants.split(","):
-        row = variant_row(net, scaler, ref, label, a.n, a.seed, a.sharpen)
+        row = variant_row(net, scaler, ref, label, a.n, a.seed, a.sharpen) | dict(checkpoint=a.checkpoint or "shipped")
         print(json.dumps(row), flush=True)
         if a.json:
             with open(a.json, "a") as f:
