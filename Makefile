@@ -41,7 +41,7 @@ clean-nbs: install
 ## a set this small leaves no candidate through the full funnel).
 figures: install
 	mkdir -p runs
-	$(VENV)/bin/papermill nbs/25_figures.ipynb runs/25_figures.ipynb -k python3 --no-progress-bar \
+	$(VENV)/bin/papermill nbs/26_figures.ipynb runs/26_figures.ipynb -k python3 --no-progress-bar \
 	    -p gen gen/figures-1k -p n 1000 -p screen_skip ms,spacegroup -p out_dir docs/figures
 
 ## Issue #8's measurement: double-target hit rates unconditional vs conditioned, and inpainting accuracy (README table).
@@ -62,8 +62,8 @@ bench-train: install
 PROP_ARGS := -p epochs 150 -p patience 30 -p plateau 12 -p batch_size 64 -p lr 0.001 -p weight_decay 0.0001 -p loss l1 -p augment True -p seed 0 -p split mp20 -p max_train 0 -p threads 1
 properties: install
 	mkdir -p runs
-	$(VENV)/bin/papermill nbs/14_properties.ipynb runs/14_properties-hform.ipynb -p target hform $(PROP_ARGS)
-	$(VENV)/bin/papermill nbs/14_properties.ipynb runs/14_properties-ms.ipynb -p target ms $(PROP_ARGS)
+	$(VENV)/bin/papermill nbs/15_properties.ipynb runs/15_properties-hform.ipynb -p target hform $(PROP_ARGS)
+	$(VENV)/bin/papermill nbs/15_properties.ipynb runs/15_properties-ms.ipynb -p target ms $(PROP_ARGS)
 
 ## The README's MP-20 metrics table: 10,000 crystals of the shipped model (20-step deterministic sampler), scored
 ## against MP-20 test (~25 min of fingerprints on 2 cores the first time). `make mp20-ceiling`: the same for the shipped

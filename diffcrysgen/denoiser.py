@@ -181,7 +181,7 @@ class EDMPrecond(nn.Module):
         self.model = model
         self.register_buffer("sigma_data", torch.tensor(float(sigma_data)))
         self.sigma_min, self.sigma_max, self.cond_names = sigma_min, sigma_max, tuple(cond_names)
-        self.cond_quantiles = [list(map(float, q)) for q in cond_quantiles]   # targets from a range (`09_guidance`)
+        self.cond_quantiles = [list(map(float, q)) for q in cond_quantiles]   # targets from a range (`10_guidance`)
         if cond_names:                                    # buffers only when conditioned (unconditional: none)
             self.register_buffer("cond_mean", torch.tensor(cond_mean, dtype=torch.float32))
             self.register_buffer("cond_std", torch.tensor(cond_std, dtype=torch.float32))

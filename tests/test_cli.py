@@ -1,6 +1,6 @@
 """The installed `diffcrysgen` console script, run as a user runs it (a fresh process on the exported module).
 
-The notebook nbs/27_cli.ipynb tests `main([...])` in its own namespace; this catches what only the exported module
+The notebook nbs/28_cli.ipynb tests `main([...])` in its own namespace; this catches what only the exported module
 and the entry point can get wrong (a name imported in a hidden test cell only, a broken console_scripts entry).
 """
 import os, shutil, subprocess, sys

@@ -1,6 +1,6 @@
 """The explorer notebook in a real browser: JupyterLab on localhost, driven by headless Debian Chromium through Playwright.
 
-The test copies `nbs/26_explorer.ipynb` into a temporary folder, starts `jupyter lab` there (random port and token,
+The test copies `nbs/27_explorer.ipynb` into a temporary folder, starts `jupyter lab` there (random port and token,
 private config/settings/workspace folders, no build prompt, no news, all cells attached to the DOM), opens the
 notebook, runs all cells from the Run menu, types a filter into the explorer, selects the first crystal of the table and
 waits for its 3D views. It asserts that the count changed to what the filter gives, that the plotly 3D view holds a
@@ -72,7 +72,7 @@ def lab(tmp_path):
     "A running JupyterLab over a copy of the explorer notebook: (base url, token, notebook name); stopped afterwards."
     if not Path(CHROMIUM).exists(): pytest.skip(f"{CHROMIUM} not found: install Debian's browser (apt-get install -y chromium)")
     root, home = tmp_path / "root", tmp_path / "home"; root.mkdir(); home.mkdir()
-    shutil.copy(ROOT / "nbs" / "26_explorer.ipynb", root / "explorer.ipynb")
+    shutil.copy(ROOT / "nbs" / "27_explorer.ipynb", root / "explorer.ipynb")
     port, token = _free_port(), secrets.token_hex(16); proc = _start_lab(root, home, port, token)
     try:
         _wait_ready(proc, f"http://127.0.0.1:{port}/api/status?token={token}", home)

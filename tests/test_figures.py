@@ -1,4 +1,4 @@
-"""The figure gallery as `make figures` makes it: nbs/25_figures.ipynb run by papermill on a small generated set.
+"""The figure gallery as `make figures` makes it: nbs/26_figures.ipynb run by papermill on a small generated set.
 
 Every figure of `figures.CAPTIONS` must come out as HTML and as a non-blank PNG, except where the notebook says why
 not and the reason holds: the parity plots and the screening figures need the shipped property models
@@ -26,7 +26,7 @@ def gallery(tmp_path_factory):
     "Run the notebook once: (output folder, figures.json)."
     if not Path(CHROMIUM).exists(): pytest.skip(f"{CHROMIUM} not found: kaleido needs Chromium (apt-get install -y chromium)")
     tmp = tmp_path_factory.mktemp("figures"); out = tmp / "figs"
-    cmd = [sys.executable, "-m", "papermill", "nbs/25_figures.ipynb", str(tmp / "run.ipynb"), "-k", "python3", "--log-output",
+    cmd = [sys.executable, "-m", "papermill", "nbs/26_figures.ipynb", str(tmp / "run.ipynb"), "-k", "python3", "--log-output",
            "-p", "gen", str(tmp / "gen"), "-p", "n", str(N), "-p", "reference", "val-kit", "-p", "parity_split", "val",
            "-p", "screen_skip", SKIP, "-p", "top", "4", "-p", "out_dir", str(out), "-p", "formats", "html,png"]
     r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1200)

@@ -1,5 +1,5 @@
 """Screening on Dask worker processes: a 2-worker LocalCluster screens a run part by part into the same ranked candidates
-and the same funnel counts as one process screening the whole table at once (`nbs/22_screening.ipynb` tests the
+and the same funnel counts as one process screening the whole table at once (`nbs/23_screening.ipynb` tests the
 threaded cluster, resuming and the command). Real crystals with known answers: MP-20 test rows analysed like generated
 ones, their DFT h_form and Ms standing in for predictions (test scaffolding, shipped to the workers by value)."""
 import sys
