@@ -179,6 +179,7 @@ class SamplerConfig:
     precision: str = "fp32"          # network arithmetic: "fp32" or "bf16" (autocast; the state stays float64)
     sharpen: float | None = None     # λ of `low_temperature`; None: the kit's for this many steps (`lam`)
     separation: str = SEPARATION     # mode of `separation.separated`: off, push, vanish, vanish+push
+    separation_scale: float | None = None   # distance kept, × r_min; None: SeparationConfig's
 
     def __post_init__(self):
         if self.solver not in SOLVERS:
@@ -191,12 +192,18 @@ class SamplerConfig:
             raise ValueError(f"steps {self.steps}: need at least 1")
         if self.sharpen is not None and not 0 < self.sharpen <= SHARPEN_MAX:
             raise ValueError(f"sharpen {self.sharpen}: must be in (0, {SHARPEN_MAX:g}] (1: the plain sampler)")
-        SeparationConfig(self.separation)                                   # refuses an unknown mode
+        self.separation_config                                              # refuses an unknown mode or scale
 
     @property
     def network_calls(self) -> int:
         "Network calls per batch: heun 2·steps − 1, dpm2m steps."
         return 2 * self.steps - 1 if self.solver == "heun" else self.steps
+
+    @property
+    def separation_config(self) -> SeparationConfig:
+        "The `separated` settings: the mode, and the scale when given."
+        scale = {} if self.separation_scale is None else dict(scale=self.separation_scale)
+        return SeparationConfig(self.separation, **scale)
 
     @property
     def lam(self) -> float:
@@ -217,14 +224,18 @@ class SamplerConfig:
         d = {k: v for k, v in asdict(self).items() if k not in optional or v != getattr(SamplerConfig, k)}
         d.pop("sharpen", None)
         d.pop("separation")
+        d.pop("separation_scale")
         d |= {} if self.lam == 1.0 else dict(sharpen=self.lam)
-        return d | ({} if self.separation == "off" else dict(separation=asdict(SeparationConfig(self.separation))))
+        return d | ({} if self.separation == "off" else dict(separation=asdict(self.separation_config)))
 
     @classmethod
     def from_spec(cls, spec: dict) -> SamplerConfig:
         "The setting of a run's `spec()`; a spec without `sharpen` was sampled at λ = 1, without `separation` off."
         sep = spec.get("separation", "off")
-        return cls(**{"sharpen": 1.0, **spec, "separation": sep["mode"] if isinstance(sep, dict) else sep})
+        if not isinstance(sep, dict):
+            return cls(**{"sharpen": 1.0, **spec, "separation": sep})
+        scale = None if sep["scale"] == SeparationConfig().scale else sep["scale"]   # the default stays implicit
+        return cls(**{"sharpen": 1.0, **spec, "separation": sep["mode"], "separation_scale": scale})
 
     def sigmas(self) -> torch.Tensor:
         "The noise schedule of this setting."
@@ -250,7 +261,7 @@ def sampler_denoiser(net: EDMPrecond,
         raise ValueError(f"separation {cfg.separation!r} needs the scaler: pass scaler= (or separation='off')")
     if "vanish" in cfg.separation and known is not None and bool(known[0][..., ROW_O].any()):
         raise ValueError(f"separation {cfg.separation!r}: a formula target fixes the sites; use 'push' or 'off'")
-    return separated(D, scaler.lo, scaler.hi, SeparationConfig(cfg.separation))
+    return separated(D, scaler.lo, scaler.hi, cfg.separation_config)
 
 # %% ../nbs/16_sample.ipynb #a3687618
 def sample_scaled(net: EDMPrecond, indices, seed: int, cfg: SamplerConfig = SamplerConfig(),
@@ -517,6 +528,8 @@ def add_sample_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     arg("--separation", choices=SEPARATION_MODES, default=None,
         help=f"keep atoms apart while sampling (default {SEPARATION}): push close pairs to their elements' distance, "
              "let a site that lands on one of its element vanish, both, or off (the paper's sampler)")
+    arg("--separation-scale", type=real(0, open_lo=True), default=None,
+        help=f"distance kept apart, × each element pair's r_min (default {SeparationConfig().scale:g})")
     arg("--fast", action="store_true",
         help="shorthand for --solver dpm2m --steps 20 --precision bf16 (20 network calls; bench/sample_throughput.py)")
     arg("--batch-size", type=count(), default=256, help="crystals per network call")
@@ -577,13 +590,15 @@ def sampler_config(args: argparse.Namespace) -> SamplerConfig:
     check_sample_args(args)
     if args.fast:
         fast = TURBO if args.sharpen is None else replace(TURBO, sharpen=args.sharpen)
-        return fast if args.separation is None else replace(fast, separation=args.separation)
+        fast = fast if args.separation is None else replace(fast, separation=args.separation)
+        return fast if args.separation_scale is None else replace(fast, separation_scale=args.separation_scale)
     d = SamplerConfig()
     solver = args.solver or d.solver
     churn = args.churn if args.churn is not None else (d.S_churn if solver == "heun" else 0.0)
     steps = d.steps if args.steps is None else args.steps
     return SamplerConfig(steps=steps, S_churn=churn, solver=solver, precision=args.precision or d.precision,
-                         sharpen=args.sharpen, separation=args.separation or d.separation)
+                         sharpen=args.sharpen, separation=args.separation or d.separation,
+                         separation_scale=args.separation_scale)
 
 # %% ../nbs/16_sample.ipynb #4c2feacf
 def run_sample(args: argparse.Namespace) -> Path:

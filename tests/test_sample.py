@@ -24,7 +24,7 @@ def ckpt(tmp_path_factory) -> Path:
 def _child(out: Path, ckpt: Path, cfg: SamplerConfig) -> subprocess.Popen:
     code = ("import json, torch; torch.set_num_threads(1)\n"
             "from diffcrysgen.sample import SamplerConfig, generate\n"
-            f"generate({N}, {str(out)!r}, SamplerConfig(**json.loads({json.dumps(cfg.spec())!r})), {str(ckpt)!r}, seed={SEED}, "
+            f"generate({N}, {str(out)!r}, SamplerConfig.from_spec(json.loads({json.dumps(cfg.spec())!r})), {str(ckpt)!r}, seed={SEED}, "
             f"batch_size={BATCH}, chunk_size={CHUNK}, device='cpu', progress=False)\n")
     return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
