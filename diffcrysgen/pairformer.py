@@ -16,8 +16,8 @@ from .denoiser import build_denoiser, edm_scalings
 
 # %% auto #0
 __all__ = ['N_SITES', 'N_ELEM_ROWS', 'N_PAIR_FEATS', 'ARCHS', 'PairformerConfig', 'site_pairs', 'rbf', 'pair_features',
-           'modulate', 'zero_init', 'PairBlock', 'Pairformer', 'pairformer_args_of', 'pairformer_words',
-           'build_network']
+           'modulate', 'zero_init', 'PairBlock', 'Pairformer', 'cosine_envelope', 'MessageBlock', 'PairMP',
+           'pairformer_args_of', 'pairformer_words', 'build_network']
 
 # %% ../nbs/09_pairformer.ipynb #be12ebc2
 @dataclass
@@ -130,12 +130,16 @@ def _embedding(self: Pairformer, x: torch.Tensor, c_noise: torch.Tensor, cond: t
         raise ValueError("this denoiser is unconditional (cond_dim = 0); sample without conditions")
     return emb
 
+def _decoded(self: Pairformer, x: torch.Tensor, c_noise: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    "Float32 noise labels (B,) and the physical IRCR (B, 3, 136) of the noisy input x = c_in·x · √(σ_data² + σ²)."
+    cn = c_noise.float()
+    sigma = (4 * cn).exp()[:, None, None]
+    return cn, _physical(x.float() * (self.sigma_data ** 2 + sigma ** 2).sqrt(), self.lo, self.hi)[1]
+
 def _geometry(self: Pairformer, x: torch.Tensor, c_noise: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     "Pair features (B, 20, 20, F) and clamped occupancies (B, 3, 20) of the noisy input, from c_in·x, in float32."
     with torch.autocast(x.device.type, enabled=False):
-        cn = c_noise.float()
-        sigma = (4 * cn).exp()[:, None, None]
-        _, u = _physical(x.float() * (self.sigma_data ** 2 + sigma ** 2).sqrt(), self.lo, self.hi)
+        cn, u = _decoded(self, x, c_noise)
         return pair_features(u, cn, self.cfg.n_rbf, self.cfg.cutoff), u[..., ROW_O].clamp(0, 1)
 
 # %% ../nbs/09_pairformer.ipynb #f8298aff
@@ -179,16 +183,91 @@ def _refine(self: Pairformer, D: torch.Tensor, out: torch.Tensor, sigma: torch.T
 
 Pairformer.forward, Pairformer.extra_inputs, Pairformer.refine = _forward, _extra_inputs, _refine
 
+# %% ../nbs/09_pairformer.ipynb #65dbf4e2
+def cosine_envelope(r: torch.Tensor, cutoff: float) -> torch.Tensor:
+    "Smooth weight of lengths r: ½(cos(πr / cutoff) + 1) below `cutoff`, 0 from it on."
+    return torch.where(r < cutoff, 0.5 * (torch.cos(math.pi * r / cutoff) + 1), torch.zeros_like(r))
+
+# %% ../nbs/09_pairformer.ipynb #73ed8b3c
+class MessageBlock(nn.Module):
+    "Site-pair messages within the cutoff, pooled to and read back from the column and lattice tokens; then an MLP."
+    def __init__(self, width: int, edge_dim: int, mlp_ratio: int = 2):
+        super().__init__()
+        W = width
+        self.norm1 = nn.LayerNorm(W, elementwise_affine=False, eps=1e-6)
+        self.norm2 = nn.LayerNorm(W, elementwise_affine=False, eps=1e-6)
+        self.src, self.dst = nn.Linear(W, W), nn.Linear(W, W, bias=False)
+        self.edge = nn.Linear(edge_dim, W, bias=False)
+        self.msg = nn.Sequential(nn.SiLU(), nn.Linear(W, W))
+        self.to_site = nn.Linear(W, W)                                          # column and lattice tokens → sites
+        self.to_glob = nn.Linear(W, W)                                          # sites → their column, the lattice
+        self.mlp = nn.Sequential(nn.Linear(W, mlp_ratio * W), nn.GELU(approximate="tanh"), nn.Linear(mlp_ratio * W, W))
+        self.ada = nn.Sequential(nn.SiLU(), zero_init(nn.Linear(W, 6 * W)))
+
+    def forward(self, h: torch.Tensor, emb: torch.Tensor, edge: torch.Tensor, w: torch.Tensor,
+                occ: torch.Tensor) -> torch.Tensor:
+        "h (B, 24, W) tokens; edge (B, 20, 20, F) pair features; w (B, 20, 20) message weights; occ (B, 3, 20)."
+        s1, c1, g1, s2, c2, g2 = self.ada(emb).chunk(6, -1)
+        n = modulate(self.norm1(h), s1, c1)
+        col, lat, site = n[:, :N_COMP], n[:, N_COMP], n[:, N_COMP + 1:]
+        m = self.msg(self.src(site)[:, :, None] + self.dst(site)[:, None] + self.edge(edge))   # (B, i, j, W)
+        heard = torch.einsum("bij,bijw->biw", w, m) / (1 + w.sum(-1, keepdim=True))
+        g = self.to_site(torch.cat([col, lat[:, None]], 1))                     # (B, 4, W)
+        site_up = heard + g[:, N_COMP, None] + torch.einsum("bks,bkw->bsw", occ, g[:, :N_COMP])
+        p = self.to_glob(site)
+        col_up = torch.einsum("bks,bsw->bkw", occ, p) / (1 + occ.sum(-1, keepdim=True))
+        any_occ = occ.amax(1)
+        lat_up = torch.einsum("bs,bsw->bw", any_occ, p) / (1 + any_occ.sum(-1, keepdim=True))
+        h = h + g1[:, None] * torch.cat([col_up, lat_up[:, None], site_up], 1)
+        return h + g2[:, None] * self.mlp(modulate(self.norm2(h), s2, c2))
+
+# %% ../nbs/09_pairformer.ipynb #e508a639
+class PairMP(Pairformer):
+    "Periodic message passing F(x, c_noise) over the pairformer's tokens: sites within the cutoff exchange messages."
+    def __init__(self, cfg: PairformerConfig = PairformerConfig(), scaler: IRCRScaler | None = None,
+                 sigma_data: float = 0.5):
+        super().__init__(cfg, scaler, sigma_data)
+        del self.pair
+        edge_dim = cfg.n_rbf + N_PAIR_FEATS
+        self.blocks = nn.ModuleList([MessageBlock(cfg.width, edge_dim, cfg.mlp_ratio) for _ in range(cfg.depth)])
+
+def _site_graph(self: PairMP, x: torch.Tensor, c_noise: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    "Pair features (B, 20, 20, F), occupancies (B, 3, 20) and message weights (B, 20, 20) of the noisy input."
+    with torch.autocast(x.device.type, enabled=False):
+        cn, u = _decoded(self, x, c_noise)
+        _, r = site_pairs(u)
+        occ = u[..., ROW_O].clamp(0, 1)
+        others = 1 - torch.eye(N_SITES, device=x.device)
+        w = cosine_envelope(r, self.cfg.cutoff) * occ.amax(1)[:, None, :] * others
+        return pair_features(u, cn, self.cfg.n_rbf, self.cfg.cutoff), occ, w
+
+def _mp_forward(self: PairMP, x: torch.Tensor, c_noise: torch.Tensor, cond: torch.Tensor | None = None,
+                extra: dict | None = None) -> torch.Tensor:
+    "F(x, c_noise[, cond]): (B, 3, 136) → (B, 3, 136); cond normalised, NaN: not given; `extra` unused."
+    emb = _embedding(self, x, c_noise, cond)
+    pf, occ, w = _site_graph(self, x, c_noise)
+    h = _tokens(self, x, occ)
+    edge, w, occ = pf.to(h.dtype), w.to(h.dtype), occ.to(h.dtype)
+    for blk in self.blocks:
+        h = blk(h, emb, edge, w, occ)
+    return _heads(self, h, emb)
+
+PairMP.forward = _mp_forward
+
 # %% ../nbs/09_pairformer.ipynb #29fdb787
-ARCHS = ("unet", "pairformer")   # the networks `build_network` makes
+ARCHS = ("unet", "pairformer", "pairmp")   # the networks `build_network` makes
 
-def pairformer_args_of(cfg: PairformerConfig, sigma_data: float, cond: dict | None = None) -> dict:
-    "Plain-dict model arguments of a pairformer denoiser (`cond`: the COND_KEYS of a conditioned model)."
+def pairformer_args_of(cfg: PairformerConfig, sigma_data: float, cond: dict | None = None,
+                       arch: str = "pairformer") -> dict:
+    "Plain-dict model arguments of a pairformer or pairmp denoiser (`cond`: the COND_KEYS of a conditioned model)."
     extra = {k: list(cond[k]) for k in COND_KEYS} if cond else {}
-    return {"arch": "pairformer", "pairformer": asdict(cfg), "sigma_data": float(sigma_data), **extra}
+    return {"arch": arch, "pairformer": asdict(cfg), "sigma_data": float(sigma_data), **extra}
 
-def pairformer_words(a: dict) -> str:
-    "A model card's words for a pairformer's config dict."
+def pairformer_words(a: dict, arch: str = "pairformer") -> str:
+    "A model card's words for a pairformer's (or pairmp's) config dict."
+    if arch == "pairmp":
+        return (f"PairMP (periodic message passing) width {a['width']}, depth {a['depth']}, "
+                f"{a['n_rbf']} pair RBFs, messages within {a['cutoff']} Å")
     return (f"Pairformer width {a['width']}, depth {a['depth']}, {a['heads']} heads, "
             f"{a['n_rbf']} pair RBFs to {a['cutoff']} Å")
 
@@ -198,11 +277,12 @@ def build_network(model_args: dict, scaler: IRCRScaler | None = None) -> EDMPrec
     arch = model_args.get("arch", "unet")
     if arch == "unet":
         return build_denoiser(model_args, scaler)
-    if arch != "pairformer":
+    if arch not in ARCHS:
         raise ValueError(f"model_args: arch {arch!r} unknown; use one of {', '.join(ARCHS)}")
     cfg = PairformerConfig(**model_args["pairformer"])
     edm = {k: model_args[k] for k in EDM_MODEL_ARGS if k in model_args}
     n = len(edm.get("cond_names", ()))
     if n != cfg.cond_dim:
         raise ValueError(f"model_args: cond_dim {cfg.cond_dim} but {n} condition names")
-    return EDMPrecond(Pairformer(cfg, scaler, model_args["sigma_data"]), **edm)
+    net = PairMP if arch == "pairmp" else Pairformer
+    return EDMPrecond(net(cfg, scaler, model_args["sigma_data"]), **edm)

@@ -71,7 +71,7 @@ class TrainConfig:
     conditions: str = ""         # property columns to condition on (classifier-free guidance), e.g. "hform,Ms"
     cond_dropout: float = 0.2    # probability each condition of each crystal is hidden in training
     init_from: str = ""          # checkpoint whose weights start the run (fine-tuning; new layers start at zero)
-    arch: str = "unet"           # the network: "unet" (`08_denoiser`) or "pairformer" (`09_pairformer`)
+    arch: str = "unet"           # the network: "unet" (`08_denoiser`), "pairformer" or "pairmp" (`09_pairformer`)
     pairformer: PairformerConfig = field(default_factory=PairformerConfig)   # the pairformer (cond_dim: as unet's)
     P_mean: InitVar[float | None] = None         # the flat flags (None: the part's own value)
     P_std: InitVar[float | None] = None
@@ -198,9 +198,9 @@ def pair_loss(cfg: TrainConfig, scaler: IRCRScaler):
 
 # %% ../nbs/14_train.ipynb #51bd9c4a
 def _model_args(cfg: TrainConfig, sigma_data: float, cond: dict | None) -> dict:
-    "The run's network as checkpoint `model_args`: the U-Net's (`model_args_of`) or the pairformer's."
-    if cfg.arch == "pairformer":
-        return pairformer_args_of(cfg.pairformer, sigma_data, cond)
+    "The run's network as checkpoint `model_args`: the U-Net's (`model_args_of`), the pairformer's or pairmp's."
+    if cfg.arch in ("pairformer", "pairmp"):
+        return pairformer_args_of(cfg.pairformer, sigma_data, cond, cfg.arch)
     return model_args_of(cfg.unet, sigma_data, cond, cfg.sym)
 
 def _resume_checkpoint(cfg: TrainConfig, data: dict, dev: torch.device) -> dict:
@@ -467,9 +467,10 @@ def split_description(split: str, split_seed: int = 0) -> str:
 # %% ../nbs/14_train.ipynb #a89ae6a4
 def _architecture(ck: dict) -> str:
     "The model card's words for a checkpoint's architecture."
-    if ck["model_args"].get("arch", "unet") == "pairformer":
+    arch = ck["model_args"].get("arch", "unet")
+    if arch in ("pairformer", "pairmp"):
         n = sum(v.numel() for k, v in ck["ema"].items() if k not in ("sigma_data", "cond_mean", "cond_std"))
-        words = pairformer_words(ck["model_args"]["pairformer"])
+        words = pairformer_words(ck["model_args"]["pairformer"], arch)
         return f"{words}, {n:,} parameters; sigma_data {ck['model_args']['sigma_data']:.4f}"
     u, s = ck["model_args"]["unet"], ck["model_args"]["sym"]
     adds = [(s["sym_features"], ", symmetry features"), (s["sym_gates"], " with gated snaps"),
