@@ -37,17 +37,18 @@ def graph() -> dict[str, set[str]]:
     "module → the package modules it imports."
     return {m: package_deps(imported(m)) - {m} for m in MODULES}
 
-def notebook_numbers() -> dict[str, int]:
-    "module → the number of the notebook it is exported from (`nbs/NN_name.ipynb` with `#| default_exp module`)."
+def notebook_numbers() -> dict[str, tuple[int, str]]:
+    "module → the number (and letter) of its notebook (`nbs/NN_name.ipynb` or `nbs/NNa_name.ipynb`, `#| default_exp`)."
     out = {}
-    for nb in sorted((ROOT / "nbs").glob("[0-9][0-9]_*.ipynb")):
+    for nb in sorted((ROOT / "nbs").glob("[0-9][0-9]*_*.ipynb")):
         m = re.search(r"#\\?\|\s*default_exp\s+(\w+)", nb.read_text())
-        if m: out[m.group(1)] = int(nb.name[:2])
+        n = re.match(r"(\d\d)([a-z]?)_", nb.name)
+        if m and n: out[m.group(1)] = (int(n.group(1)), n.group(2))
     return out
 
 def readme_map() -> list[str]:
     "The modules of the README's notebook map (`| `NN_name` | `module` | … |`), in the map's order."
-    return re.findall(r"^\| `[0-9][0-9]_\w+` \| `(\w+)` \|", (ROOT / "README.md").read_text(), re.M)
+    return re.findall(r"^\| `[0-9][0-9][a-z]?_\w+` \| `(\w+)` \|", (ROOT / "README.md").read_text(), re.M)
 
 def test_modules_found():
     assert {"ircr", "runs", "sample", "cli"} <= set(MODULES), MODULES
@@ -61,7 +62,7 @@ def test_imports_go_to_lower_numbered_notebooks():
     nums = notebook_numbers()
     assert set(nums) == set(MODULES), f"modules without a notebook {sorted(set(MODULES) - set(nums))}, notebooks without a module {sorted(set(nums) - set(MODULES))}"
     assert len(set(nums.values())) == len(nums), f"two notebooks share a number: {sorted(nums.items(), key=lambda kv: kv[1])}"
-    bad = [f"{m} ({nums[m]:02d}) imports {d} ({nums[d]:02d})" for m, deps in graph().items() for d in sorted(deps) if nums[d] >= nums[m]]
+    bad = [f"{m} ({nums[m]}) imports {d} ({nums[d]})" for m, deps in graph().items() for d in sorted(deps) if nums[d] >= nums[m]]
     assert not bad, "; ".join(bad)
 
 def test_readme_map_in_number_order():
