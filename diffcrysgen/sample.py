@@ -10,6 +10,7 @@ from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import torch
 from tqdm.auto import tqdm
 from .ircr import N_COMP, N_GEN, ROW_C, ROW_O, DecodeThresholds, IRCRScaler, decode_arrays
@@ -19,19 +20,23 @@ from .checkpoints import read_checkpoint, denoiser_from_checkpoint, load_denoise
 from .inpaint import (Target, parse_target, scaled_known, inpainted, target_to_dict, target_from_dict,
                                  matches_target)
 from .separation import SEPARATION_MODES, SeparationConfig, separated
-from .analysis import AnalysisConfig, analyse
+from .analysis import AnalysisConfig, analyse, generated_arrays, spacegroups
+from .templates import (TemplateBatch, _pool, draw_templates, fitting_templates, load_templates,
+                                   recoloured, template_batch, templated)
 from .guidance import (ConditionRange, Guided, merge_ranges, parse_condition, sample_targets, ranges_to_list,
                                   ranges_from_list, condition_hits)
-from .runs import sha256_file, new_run_dir, open_run_dir, clear_temporaries, read_manifest
-from .schema import part_paths, part_number, write_part
+from .runs import (sha256_file, new_run_dir, open_run_dir, clear_temporaries, read_manifest,
+                              write_parquet_atomic)
+from .schema import SCHEMA, part_paths, part_number, write_part
 from .cluster import dask_client
 from .argtypes import count, real, checked, existing_file, out_folder
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'SOLVERS', 'SHARPEN', 'SHARPEN_MIN_STEPS', 'SHARPEN_MAX', 'SEPARATION', 'FAST', 'TURBO',
-           'default_checkpoint', 'checkpoint_path', 'karras_sigmas', 'sample_generators', 'randn_per_sample',
-           'denoiser_fn', 'sharpened', 'low_temperature', 'edm_sampler', 'dpm_solver_2m', 'kit_sharpen',
-           'SamplerConfig', 'sampler_denoiser', 'sample_scaled', 'decode_samples', 'sample_table', 'run_spec',
+__all__ = ['PRECISIONS', 'SOLVERS', 'SHARPEN', 'SHARPEN_MIN_STEPS', 'SHARPEN_MAX', 'SEPARATION', 'TEMPLATES', 'TEMPLATE_SOURCES',
+           'FAST', 'TURBO', 'TEMPLATE_HIT_SYMPREC', 'default_checkpoint', 'checkpoint_path', 'karras_sigmas',
+           'sample_generators', 'randn_per_sample', 'denoiser_fn', 'sharpened', 'low_temperature', 'edm_sampler',
+           'dpm_solver_2m', 'kit_sharpen', 'parse_spacegroups', 'SamplerConfig', 'sampler_denoiser', 'sample_scaled',
+           'decode_samples', 'template_pool', 'crystal_templates', 'template_columns', 'sample_table', 'run_spec',
            'new_out_dir', 'open_run', 'generate', 'summarise', 'format_summary', 'add_sample_arguments',
            'check_sample_args', 'sampler_config', 'run_sample']
 
@@ -158,10 +163,31 @@ SHARPEN = 1.5            # the kit's λ from SHARPEN_MIN_STEPS steps on (docs/ex
 SHARPEN_MIN_STEPS = 20   # below it λ > 1 was measured harmful (P1 70–96 %): the kit samples at λ = 1 there
 SHARPEN_MAX = 3.0        # λ lies in (0, SHARPEN_MAX]
 SEPARATION = "push"      # the kit's `separated` mode (issue #25, docs/experiments.md); "off": the paper's sampler
+TEMPLATES = "off"        # the kit's template mode (issue #27); "train": templates of the training split
+TEMPLATE_SOURCES = ("off", "train")   # "train": MP-20 train's, shipped; other splits have none yet
 
 def kit_sharpen(steps: int) -> float:
     "The kit's λ for `steps` σ levels: SHARPEN from SHARPEN_MIN_STEPS steps on, 1 (the plain sampler) below."
     return SHARPEN if steps >= SHARPEN_MIN_STEPS else 1.0
+
+# %% ../nbs/16_sample.ipynb #097bf484
+def parse_spacegroups(groups) -> tuple[int, ...]:
+    "Space-group numbers ('139,191' or numbers) as a sorted tuple; a one-line error for one outside 1–230."
+    items = groups.split(",") if isinstance(groups, str) else groups
+    out = set()
+    for g in items:
+        g = str(g).strip()
+        if not g.isdigit() or not 1 <= int(g) <= 230:
+            raise ValueError(f"{g}: not a space-group number (1–230)")
+        out.add(int(g))
+    return tuple(sorted(out))
+
+def _template_fields(d: dict | None) -> dict:
+    "SamplerConfig's template fields of a run spec's `templates` entry (absent: off)."
+    if d is None:
+        return dict(templates="off", spacegroups=None)
+    return dict(templates=d["source"], spacegroups=None if d["spacegroups"] is None else tuple(d["spacegroups"]))
+
 
 # %% ../nbs/16_sample.ipynb #9353f802
 @dataclass
@@ -180,6 +206,8 @@ class SamplerConfig:
     sharpen: float | None = None     # λ of `low_temperature`; None: the kit's for this many steps (`lam`)
     separation: str = SEPARATION     # mode of `separation.separated`: off, push, vanish, vanish+push
     separation_scale: float | None = None   # distance kept, × r_min; None: SeparationConfig's
+    templates: str = TEMPLATES       # "train": each crystal inside a template of the training split (`templated`)
+    spacegroups: tuple[int, ...] | None = None   # only templates of these space groups (with templates="train")
 
     def __post_init__(self):
         if self.solver not in SOLVERS:
@@ -193,6 +221,22 @@ class SamplerConfig:
         if self.sharpen is not None and not 0 < self.sharpen <= SHARPEN_MAX:
             raise ValueError(f"sharpen {self.sharpen}: must be in (0, {SHARPEN_MAX:g}] (1: the plain sampler)")
         self.separation_config                                              # refuses an unknown mode or scale
+        self._check_templates()
+
+    def _check_templates(self) -> None:
+        "Refuse an unknown template source, space groups without templates, and sites vanishing from templates."
+        if self.templates not in TEMPLATE_SOURCES:
+            raise ValueError(f"templates {self.templates!r}: use one of {', '.join(TEMPLATE_SOURCES)} "
+                             "(templates of other splits do not exist yet)")
+        if self.spacegroups is not None:
+            try:
+                self.spacegroups = parse_spacegroups(self.spacegroups)
+            except ValueError as e:
+                raise ValueError(f"spacegroups {self.spacegroups}: {e}") from None
+            if self.templates == "off":
+                raise ValueError(f"spacegroups {self.spacegroups}: need templates='train'")
+        if self.templates != "off" and "vanish" in self.separation:
+            raise ValueError(f"separation {self.separation!r}: templates fix the sites; use 'push' or 'off'")
 
     @property
     def network_calls(self) -> int:
@@ -222,20 +266,22 @@ class SamplerConfig:
         "The settings for run ids: solver and precision only when not the defaults, λ only when not 1 (ids kept)."
         optional = ("solver", "precision", "sharpen")
         d = {k: v for k, v in asdict(self).items() if k not in optional or v != getattr(SamplerConfig, k)}
-        d.pop("sharpen", None)
-        d.pop("separation")
-        d.pop("separation_scale")
+        for k in ("sharpen", "separation", "separation_scale", "templates", "spacegroups"):
+            d.pop(k, None)
         d |= {} if self.lam == 1.0 else dict(sharpen=self.lam)
-        return d | ({} if self.separation == "off" else dict(separation=asdict(self.separation_config)))
+        d |= {} if self.separation == "off" else dict(separation=asdict(self.separation_config))
+        groups = None if self.spacegroups is None else list(self.spacegroups)
+        return d | ({} if self.templates == "off" else dict(templates=dict(source=self.templates, spacegroups=groups)))
 
     @classmethod
     def from_spec(cls, spec: dict) -> SamplerConfig:
-        "The setting of a run's `spec()`; a spec without `sharpen` was sampled at λ = 1, without `separation` off."
+        "The setting of a run's `spec()`; without `sharpen` at λ = 1, without `separation` or `templates` off."
+        d = {"sharpen": 1.0, **spec} | _template_fields(spec.get("templates"))
         sep = spec.get("separation", "off")
         if not isinstance(sep, dict):
-            return cls(**{"sharpen": 1.0, **spec, "separation": sep})
+            return cls(**(d | dict(separation=sep)))
         scale = None if sep["scale"] == SeparationConfig().scale else sep["scale"]   # the default stays implicit
-        return cls(**{"sharpen": 1.0, **spec, "separation": sep["mode"], "separation_scale": scale})
+        return cls(**(d | dict(separation=sep["mode"], separation_scale=scale)))
 
     def sigmas(self) -> torch.Tensor:
         "The noise schedule of this setting."
@@ -246,31 +292,44 @@ FAST = SamplerConfig(steps=20, S_churn=0.0, sharpen=SHARPEN)                  # 
 TURBO = SamplerConfig(steps=20, S_churn=0.0, solver="dpm2m", precision="bf16", sharpen=SHARPEN)   # `--fast`: 20 calls
 
 # %% ../nbs/16_sample.ipynb #228b2d1d
-def sampler_denoiser(net: EDMPrecond,
-                     cfg: SamplerConfig,
-                     known: tuple[torch.Tensor, torch.Tensor] | None = None,   # inpainting: (mask, values)
-                     targets: torch.Tensor | None = None,                       # property targets (B, K) for guidance
-                     guidance: float = 4.0,                                     # classifier-free guidance scale w
-                     scaler: IRCRScaler | None = None):                         # the training scaler (separation)
-    "The D(x, σ) a stepper follows: guidance, precision, inpainting, low temperature, then separation."
-    inner = net if targets is None else Guided(net, targets, guidance)
-    D = low_temperature(inpainted(denoiser_fn(inner, cfg.precision), known), cfg.lam)
-    if cfg.separation == "off":
-        return D
+def _separated(D, cfg: SamplerConfig, known: tuple | None, scaler: IRCRScaler | None):
+    "D with close atoms kept apart (`separation.separated`), or a one-line error for what it cannot go with."
     if scaler is None:
         raise ValueError(f"separation {cfg.separation!r} needs the scaler: pass scaler= (or separation='off')")
     if "vanish" in cfg.separation and known is not None and bool(known[0][..., ROW_O].any()):
         raise ValueError(f"separation {cfg.separation!r}: a formula target fixes the sites; use 'push' or 'off'")
     return separated(D, scaler.lo, scaler.hi, cfg.separation_config)
 
+def sampler_denoiser(net: EDMPrecond,
+                     cfg: SamplerConfig,
+                     known: tuple[torch.Tensor, torch.Tensor] | None = None,   # inpainting: (mask, values)
+                     targets: torch.Tensor | None = None,                       # property targets (B, K) for guidance
+                     guidance: float = 4.0,                                     # classifier-free guidance scale w
+                     scaler: IRCRScaler | None = None,                          # the training scaler (separation)
+                     templates: TemplateBatch | None = None):                   # each crystal's template
+    "The D(x, σ) a stepper follows: guidance, precision, inpainting, low temperature, separation, then templates."
+    inner = net if targets is None else Guided(net, targets, guidance)
+    D = low_temperature(inpainted(denoiser_fn(inner, cfg.precision), known), cfg.lam)
+    if cfg.separation != "off":
+        D = _separated(D, cfg, known, scaler)
+    if templates is None:
+        return D
+    if scaler is None:
+        raise ValueError("templates need the scaler: pass scaler= (or templates=None)")
+    return templated(D, scaler.lo, scaler.hi, templates)
+
+
 # %% ../nbs/16_sample.ipynb #a3687618
 def sample_scaled(net: EDMPrecond, indices, seed: int, cfg: SamplerConfig = SamplerConfig(),
                   known: tuple[torch.Tensor, torch.Tensor] | None = None, targets: torch.Tensor | None = None,
-                  guidance: float = 4.0, scaler: IRCRScaler | None = None) -> torch.Tensor:
+                  guidance: float = 4.0, scaler: IRCRScaler | None = None,
+                  templates: TemplateBatch | None = None) -> torch.Tensor:
     "Scaled IRCR samples (B, 3, 136) of crystals `indices` of the run seeded `seed`, on the network's device."
+    if cfg.templates != "off" and templates is None:
+        raise ValueError(f"templates {cfg.templates!r}: pass each crystal's templates= (`crystal_templates`)")
     gens = sample_generators(seed, indices)
     latents = randn_per_sample(gens, (N_COMP, N_GEN), net.sigma_data.device)   # the generators then give the churn
-    D = sampler_denoiser(net, cfg, known, targets, guidance, scaler)
+    D = sampler_denoiser(net, cfg, known, targets, guidance, scaler, templates)
     if cfg.solver == "dpm2m":
         return dpm_solver_2m(D, latents, cfg.sigmas())
     return edm_sampler(D, latents, cfg.sigmas(), cfg.S_churn, cfg.S_min, cfg.S_max, cfg.S_noise, gens)
@@ -279,6 +338,51 @@ def sample_scaled(net: EDMPrecond, indices, seed: int, cfg: SamplerConfig = Samp
 def decode_samples(x: torch.Tensor, scaler: IRCRScaler, thresholds: DecodeThresholds = DecodeThresholds()) -> dict:
     "Flat crystal arrays of scaled samples (B, 3, 136): unscale to IRCR units, then `decode_arrays`."
     return decode_arrays(scaler.inverse_transform(x.transpose(1, 2).cpu().numpy()), thresholds)   # (B, 136, 3)
+
+# %% ../nbs/16_sample.ipynb #cb520c5b
+@functools.lru_cache(maxsize=8)
+def template_pool(source: str, spacegroups: tuple[int, ...] | None = None,
+                  target: Target | None = None) -> pd.DataFrame | None:
+    "The templates a run draws from (None when off): of its space groups, fitting its target; one-line errors for none."
+    if source == "off":
+        return None
+    table = _pool(load_templates(), spacegroups)                       # refuses groups without templates
+    if target is None:
+        return table
+    fit = fitting_templates(table, len(target.elements), target.counts)
+    if len(fit):
+        return fit
+    where = "" if spacegroups is None else f" of space groups {','.join(map(str, spacegroups))}"
+    if target.counts is None:
+        k = len(target.elements)
+        raise ValueError(f"elements {target}: no MP-20 train template{where} has {k} element columns")
+    raise ValueError(f"formula {target}: no MP-20 train template{where} has orbits holding its site counts "
+                     f"{','.join(map(str, target.counts))}")
+
+
+# %% ../nbs/16_sample.ipynb #aa61ca82
+def crystal_templates(cfg: SamplerConfig, indices, seed: int, target: Target | None = None) -> pd.DataFrame | None:
+    "Each crystal's template (`draw_templates` over `template_pool`, recoloured to a formula); None when off."
+    pool = template_pool(cfg.templates, cfg.spacegroups, target)
+    if pool is None:
+        return None
+    rows = draw_templates(list(indices), seed, table=pool)
+    return rows if target is None or target.counts is None else recoloured(rows, target.counts)
+
+
+# %% ../nbs/16_sample.ipynb #145ee708
+TEMPLATE_HIT_SYMPREC = 0.01   # Å: the tight tolerance of the template hit rate (issue #27), beside the analysis' 0.1
+
+def template_columns(rows: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
+    "Each crystal's template (row, source material_id, space group) and its decoded group at 0.01 Å (0: none)."
+    fine = np.zeros(len(df), np.int64)
+    ok = np.flatnonzero(df.decode_error.to_numpy() == "")
+    if len(ok):
+        fine[ok] = spacegroups(*generated_arrays(df.iloc[ok]), symprec=TEMPLATE_HIT_SYMPREC)[0]
+    cols = dict(template=rows.template.to_numpy(np.int64), template_material_id=rows.material_id.to_numpy(),
+                template_spacegroup=rows.spacegroup.to_numpy(np.int64), spacegroup_fine=fine)
+    return pd.DataFrame(cols, index=df.index)
+
 
 # %% ../nbs/16_sample.ipynb #813c276d
 def sample_table(net: EDMPrecond,
@@ -291,18 +395,20 @@ def sample_table(net: EDMPrecond,
                  target: Target | None = None,                        # elements or formula to inpaint
                  conditions: dict[str, ConditionRange] | None = None, # property ranges (a conditioned `net`)
                  guidance: float = 4.0) -> pd.DataFrame:
-    "Sample, decode and analyse crystals `indices`: one row each (failed decodes included), with index and seed."
+    "Sample, decode and analyse crystals `indices`: one row each (failed decodes included), with index, seed, template."
     known = None if target is None else scaled_known(target, scaler, net.sigma_data.device)
     T = None
     if conditions:
         stats = dict(cond_names=net.cond_names, cond_quantiles=net.cond_quantiles)
         T = sample_targets(conditions, stats, indices, seed)
-    x = sample_scaled(net, indices, seed, cfg, known, T, guidance, scaler)
+    rows = crystal_templates(cfg, indices, seed, target)
+    tb = None if rows is None else template_batch(rows, net.sigma_data.device)
+    x = sample_scaled(net, indices, seed, cfg, known, T, guidance, scaler, tb)
     df = analyse(decode_samples(x, scaler, thresholds), analysis)
     df.insert(0, "index", np.asarray(list(indices), np.int64))
     df.insert(1, "seed", np.int64(seed))
     df["targets"] = None if T is None else list(T.double().numpy())          # per crystal, in cond_names order
-    return df
+    return df if rows is None else pd.concat([df, template_columns(rows, df)], axis=1)
 
 # %% ../nbs/16_sample.ipynb #f0ea26bc
 def run_spec(n: int, seed: int, chunk_size: int, cfg: SamplerConfig, checkpoint, thresholds: DecodeThresholds,
@@ -384,6 +490,7 @@ def generate(n: int,                          # crystals in the run
     path = checkpoint_path(checkpoint, conditioned=bool(ranges))
     ck = read_checkpoint(path)                                                # read once: a foreign file stops here
     _check_conditioned(path, ck["model_args"], ranges)
+    _check_templates(path, ck, cfg, target)
     spec = run_spec(n, seed, chunk_size, cfg, path, thresholds, analysis, write_cifs, target, ranges, guidance,
                     batch_size, sha256=ck["sha256"])
     if cfg.caveat():
@@ -413,6 +520,16 @@ def _check_conditioned(checkpoint, model_args: dict, ranges: dict[str, Condition
                          f"(e.g. the shipped {default_checkpoint(True).name})")
     if set(ranges) - set(names):
         raise ValueError(f"{checkpoint}: conditioned on {names}, not on {sorted(set(ranges) - set(names))}")
+
+def _check_templates(checkpoint, ck: dict, cfg: SamplerConfig, target: Target | None) -> None:
+    "One-line error unless a template run's checkpoint was trained on the mp20 split and a template fits the run."
+    if cfg.templates == "off":
+        return
+    config = ck.get("config", {})
+    split = config.get("split", config.get("data", "mp20"))
+    if split != "mp20":
+        raise ValueError(f"{checkpoint}: trained on {split!r}; templates 'train' exist for the mp20 split only")
+    template_pool(cfg.templates, cfg.spacegroups, target)
 
 # %% ../nbs/16_sample.ipynb #1d33c809
 @functools.lru_cache(maxsize=2)
@@ -454,6 +571,8 @@ def summarise(out_dir) -> dict:
     cols = ["decode_error", "valid", "formula", "crystal_system", "spacegroup", "spacegroup_symbol", "species"]
     if hits is not None:
         cols += _PROPERTY_COLUMNS                                             # for the property models
+    tpl = spec["sampler"].get("templates")
+    cols += [] if tpl is None else ["template_spacegroup", "spacegroup_fine"]
     for p in part_paths(out_dir):
         t = pd.read_parquet(p, columns=cols)
         v = t[t.valid]
@@ -462,13 +581,31 @@ def summarise(out_dir) -> dict:
             tot.update(on_target=int(matches_target(v.species, target).sum()))
         if hits is not None:
             tot.update(meets_conditions=hits(v))
+        if tpl is not None:
+            tot.update(_template_hits(v))
         formulas.update(v.formula)
         cs.update(v.crystal_system)
         sg.update(f"{s} ({n})" for s, n in zip(v.spacegroup_symbol, v.spacegroup))
     return dict(tot, unique_formulas=len(formulas), crystal_systems=dict(cs.most_common()),
                 top_spacegroups=sg.most_common(10), target=None if target is None else str(target),
                 conditions=[str(r) for r in ranges.values()] or None, guidance=spec.get("guidance"),
-                conditions_checked=hits is not None)
+                conditions_checked=hits is not None, templates=_template_words(tpl),
+                hit_symprec=spec["analysis"]["symprec"])
+
+# %% ../nbs/16_sample.ipynb #16eed4e4
+def _template_hits(v: pd.DataFrame) -> dict:
+    "Counts of valid rows `v` of a template run: in their template's group at 0.1 Å and at 0.01 Å, and in P1."
+    want = v.template_spacegroup.to_numpy()
+    return dict(template_hits=int((v.spacegroup.to_numpy() == want).sum()),
+                template_hits_fine=int((v.spacegroup_fine.to_numpy() == want).sum()), p1=int((v.spacegroup == 1).sum()))
+
+def _template_words(tpl: dict | None) -> str | None:
+    "A run spec's templates in words, e.g. 'train (space groups 139, 191)'; None without."
+    if tpl is None:
+        return None
+    groups = tpl["spacegroups"]
+    return tpl["source"] + ("" if groups is None else f" (space groups {', '.join(map(str, groups))})")
+
 
 # %% ../nbs/16_sample.ipynb #45a127b6
 def _hit_counter(ranges: dict[str, ConditionRange]):
@@ -504,6 +641,10 @@ def format_summary(s: dict) -> str:
             met = (f"{s['meets_conditions']:,} of {valid:,} valid crystals meet them by the property models "
                    f"({pct(s['meets_conditions'], valid):.1f} %)")
         lines.append(f"conditions {' and '.join(s['conditions'])} (guidance {s['guidance']:g}): {met}")
+    if s.get("templates"):
+        lines.append(f"templates {s['templates']}: {pct(s['template_hits'], valid):.1f} % of valid crystals in their "
+                     f"template's space group at {s['hit_symprec']:g} Å, {pct(s['template_hits_fine'], valid):.1f} % "
+                     f"at {TEMPLATE_HIT_SYMPREC:g} Å; P1 {pct(s['p1'], valid):.1f} %")
     return "\n".join(lines)
 
 # %% ../nbs/16_sample.ipynb #ec4eff8e
@@ -530,6 +671,11 @@ def add_sample_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
              "let a site that lands on one of its element vanish, both, or off (the paper's sampler)")
     arg("--separation-scale", type=real(0, open_lo=True), default=None,
         help=f"distance kept apart, × each element pair's r_min (default {SeparationConfig().scale:g})")
+    arg("--templates", choices=TEMPLATE_SOURCES, default=None,
+        help=f"generate inside space-group templates: train draws one per crystal from the checkpoint's training split "
+             f"(MP-20 train), off: the unconstrained sampler (default {TEMPLATES})")
+    arg("--spacegroup", type=checked(parse_spacegroups), default=None, metavar="N[,N...]",
+        help="only templates of these space groups, e.g. 139,191 (implies --templates train)")
     arg("--fast", action="store_true",
         help="shorthand for --solver dpm2m --steps 20 --precision bf16 (20 network calls; bench/sample_throughput.py)")
     arg("--batch-size", type=count(), default=256, help="crystals per network call")
@@ -564,6 +710,30 @@ def _conflict(option: str, value, why: str) -> ValueError:
     return ValueError(f"argument {option}: {shown!r}: {why}")
 
 # %% ../nbs/16_sample.ipynb #19afa166
+def _template_options(args: argparse.Namespace) -> dict:
+    "SamplerConfig's template fields of `diffcrysgen sample` options: --spacegroup implies --templates train."
+    groups = None if args.spacegroup is None else parse_spacegroups(args.spacegroup)
+    return dict(templates="train" if groups is not None else args.templates or TEMPLATES, spacegroups=groups)
+
+def _check_template_args(args: argparse.Namespace) -> None:
+    "Refuse template options that cannot go with the others, or that no template fits (one line naming the option)."
+    if args.spacegroup and args.templates == "off":
+        raise _conflict("--spacegroup", args.spacegroup, "needs templates; drop --templates off")
+    opts = _template_options(args)
+    if opts["templates"] == "off":
+        return
+    if args.separation and "vanish" in args.separation:
+        raise _conflict("--separation", args.separation, "templates fix the sites; use push or off")
+    try:
+        template_pool(opts["templates"], opts["spacegroups"])
+    except ValueError as e:
+        raise _conflict("--spacegroup", args.spacegroup, str(e)) from None
+    option, value = ("--formula", args.formula) if args.formula else ("--elements", args.elements)
+    try:
+        template_pool(opts["templates"], opts["spacegroups"], parse_target(args.elements, args.formula))
+    except ValueError as e:
+        raise _conflict(option, value, str(e)) from None
+
 def check_sample_args(args: argparse.Namespace) -> None:
     "Refuse `diffcrysgen sample` options that cannot go together (a ValueError naming the options and the reason)."
     given = [k for k in _FAST_SETS if getattr(args, k) is not None]
@@ -583,6 +753,7 @@ def check_sample_args(args: argparse.Namespace) -> None:
             merge_ranges(parse_condition(t) for t in args.condition[:i + 1])
         except ValueError as e:
             raise _conflict("--condition", c, str(e)) from None
+    _check_template_args(args)
 
 # %% ../nbs/16_sample.ipynb #8783a6f2
 def sampler_config(args: argparse.Namespace) -> SamplerConfig:
@@ -591,14 +762,15 @@ def sampler_config(args: argparse.Namespace) -> SamplerConfig:
     if args.fast:
         fast = TURBO if args.sharpen is None else replace(TURBO, sharpen=args.sharpen)
         fast = fast if args.separation is None else replace(fast, separation=args.separation)
-        return fast if args.separation_scale is None else replace(fast, separation_scale=args.separation_scale)
+        fast = fast if args.separation_scale is None else replace(fast, separation_scale=args.separation_scale)
+        return replace(fast, **_template_options(args))
     d = SamplerConfig()
     solver = args.solver or d.solver
     churn = args.churn if args.churn is not None else (d.S_churn if solver == "heun" else 0.0)
     steps = d.steps if args.steps is None else args.steps
     return SamplerConfig(steps=steps, S_churn=churn, solver=solver, precision=args.precision or d.precision,
                          sharpen=args.sharpen, separation=args.separation or d.separation,
-                         separation_scale=args.separation_scale)
+                         separation_scale=args.separation_scale, **_template_options(args))
 
 # %% ../nbs/16_sample.ipynb #4c2feacf
 def run_sample(args: argparse.Namespace) -> Path:

@@ -8,10 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as pds
+import pyarrow.parquet as pq
 from .runs import write_parquet_atomic
 
 # %% auto #0
-__all__ = ['SCHEMA', 'part_paths', 'part_number', 'write_part', 'read_generated']
+__all__ = ['SCHEMA', 'TEMPLATE_SCHEMA', 'part_paths', 'part_number', 'write_part', 'read_generated']
 
 # %% ../nbs/02_schema.ipynb #05a2d1e4
 _FLOAT_COLUMNS = ("a", "b", "c", "alpha", "beta", "gamma", "volume", "density", "min_distance")
@@ -22,6 +23,8 @@ SCHEMA = pa.schema([("run_id", pa.string()), ("index", pa.int64()), ("seed", pa.
                     ("valid", pa.bool_()),
                     ("species", pa.list_(pa.string())), ("frac_coords", pa.list_(pa.float64())), ("cif", pa.string()),
                     ("targets", pa.list_(pa.float64()))])
+TEMPLATE_SCHEMA = pa.schema([*SCHEMA, pa.field("template", pa.int64()), pa.field("template_material_id", pa.string()),
+                             pa.field("template_spacegroup", pa.int64()), pa.field("spacegroup_fine", pa.int64())])
 
 # %% ../nbs/02_schema.ipynb #f53186e9
 def part_paths(folder) -> list[Path]:
@@ -34,10 +37,12 @@ def part_number(path) -> int:
 
 # %% ../nbs/02_schema.ipynb #72f61740
 def write_part(df: pd.DataFrame, out: Path, k: int) -> Path:
-    "Write chunk k of a run as `part-k.parquet` in `SCHEMA`, atomically."
-    return write_parquet_atomic(df, Path(out) / f"part-{k:05d}.parquet", schema=SCHEMA)
+    "Write chunk k of a run as `part-k.parquet` in `SCHEMA` (a template run's in `TEMPLATE_SCHEMA`), atomically."
+    schema = TEMPLATE_SCHEMA if "template" in df else SCHEMA
+    return write_parquet_atomic(df, Path(out) / f"part-{k:05d}.parquet", schema=schema)
 
 def read_generated(out_dir, columns: list[str] | None = None) -> pd.DataFrame:
-    "All rows of a run folder, in index order."
+    "All rows of a run folder, in index order (a template run's with each crystal's template, `TEMPLATE_SCHEMA`)."
     parts = part_paths(out_dir)
-    return pds.dataset([str(p) for p in parts], schema=SCHEMA, format="parquet").to_table(columns=columns).to_pandas()
+    schema = TEMPLATE_SCHEMA if parts and "template" in pq.read_schema(parts[0]).names else SCHEMA
+    return pds.dataset([str(p) for p in parts], schema=schema, format="parquet").to_table(columns=columns).to_pandas()

@@ -20,7 +20,7 @@ from .symmetry import _physical, _wrap, cell_metric
 __all__ = ['TEMPLATE_SYMPREC', 'MAX_OPS', 'TEMPLATE_SALT', 'crystal_template', 'templates_path', 'templates_of',
            'build_templates', 'load_templates', 'draw_templates', 'TemplateBatch', 'template_batch',
            'symmetrised_metric', 'lattice_rows', 'wyckoff_coordinates', 'columns_on', 'project', 'project_scaled',
-           'templated']
+           'templated', 'column_counts', 'fitting_templates', 'recoloured']
 
 # %% ../nbs/07a_templates.ipynb #518da5ca
 TEMPLATE_SYMPREC = 0.01   # Å: spglib's tolerance for taking templates (issue #27)
@@ -269,3 +269,36 @@ def templated(D, lo, hi, templates: TemplateBatch | None,
             return d
         return torch.where(act, project_scaled(d, lo, hi, templates, fill_columns), d)
     return D_t
+
+# %% ../nbs/07a_templates.ipynb #ecd8a2ca
+def column_counts(table: pd.DataFrame) -> np.ndarray:
+    "(N, 3) sites per element column of each template of `table`."
+    return np.array([np.bincount(np.asarray(c, int), minlength=N_COMP) for c in table.column]).reshape(-1, N_COMP)
+
+def fitting_templates(table: pd.DataFrame, n_elements: int, counts=None) -> pd.DataFrame:
+    "Templates of `n_elements` columns (and with `counts`, sites per column, those holding them up to a permutation)."
+    cc = column_counts(table)
+    keep = (cc > 0).sum(1) == n_elements
+    if counts is not None:
+        want = np.sort(np.pad(np.asarray(counts, int), (0, N_COMP - len(counts))))
+        keep &= (np.sort(cc, 1) == want).all(1)
+    return table[keep]
+
+
+# %% ../nbs/07a_templates.ipynb #bfa44db9
+def _recolour(row: pd.Series, counts) -> dict:
+    "The per-site arrays of one template with column j holding counts[j] sites, sites regrouped by column."
+    col = np.asarray(row.column, int)
+    to = np.empty(len(counts), int)
+    to[np.argsort(np.bincount(col, minlength=len(counts)), kind="stable")] = np.argsort(counts, kind="stable")
+    perm = np.argsort(to[col], kind="stable")                       # new site s is old site perm[s]
+    inv = np.argsort(perm)
+    return dict(column=to[col][perm].astype(np.int8), orbit=inv[np.asarray(row.orbit, int)[perm]].astype(np.int8),
+                op=np.asarray(row.op)[perm], stabiliser=np.asarray(row.stabiliser)[perm],
+                anchor=np.reshape(row.anchor, (-1, 3))[perm].ravel())
+
+def recoloured(rows: pd.DataFrame, counts) -> pd.DataFrame:
+    "Templates (`fitting_templates`'s for `counts`) renumbered so column j holds counts[j] sites, in canonical order."
+    new = pd.DataFrame([_recolour(r, counts) for _, r in rows.iterrows()], index=rows.index)
+    return rows.assign(**{k: new[k] for k in new.columns}) if len(rows) else rows
+

@@ -67,3 +67,69 @@ def test_missing_default_checkpoint_is_one_line(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError, match="mp20-edm.pt: no such checkpoint") as e:
         generate(4, tmp_path / "x", SamplerConfig(steps=2), progress=False)
     assert "\n" not in str(e.value)
+
+# --- space-group templates (issue #27): the CLI on the shipped checkpoint, the Python API on the tiny one
+def _cli_run(*argv: str, cwd: Path) -> subprocess.CompletedProcess:
+    "`diffcrysgen sample ARGV` (the console script beside the running interpreter), one thread."
+    exe = str(Path(sys.executable).parent / "diffcrysgen")
+    return subprocess.run([exe, "sample", *argv, "--threads", "1", "--quiet"], cwd=cwd, capture_output=True, text=True,
+                          timeout=600)
+
+def _parts(out: Path) -> pd.DataFrame:
+    "Every column of a run's parts, in index order, read part by part (beside `read_generated`)."
+    return pd.concat([pd.read_parquet(p) for p in sorted(out.glob("part-*.parquet"))], ignore_index=True)
+
+def test_spacegroup_run_records_and_hits_its_templates(tmp_path):
+    out = tmp_path / "sg194"
+    res = _cli_run("--spacegroup", "194", "--n", "8", "--fast", "--chunk-size", "4", "--out", str(out), cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "templates train (space groups 194):" in res.stdout and "% at 0.01 Å; P1" in res.stdout
+    rows = _parts(out)
+    assert rows["index"].tolist() == list(range(8)) and (rows.template_spacegroup == 194).all()
+    assert rows.template_material_id.str.startswith("mp-").all() and (rows.template >= 0).all()
+    v = rows[rows.valid]
+    assert len(v) >= 6 and (v.spacegroup == 194).mean() >= 0.75, rows[["spacegroup", "spacegroup_fine"]]
+    spec = json.loads((out / "run.json").read_text())["spec"]
+    assert spec["sampler"]["templates"] == dict(source="train", spacegroups=[194])
+    (out / "part-00001.parquet").unlink()                                # resume: the same rows come back
+    res = _cli_run("--spacegroup", "194", "--n", "8", "--fast", "--chunk-size", "4", "--out", str(out), cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-2000:]
+    pd.testing.assert_frame_equal(_parts(out), rows, check_exact=True)
+    from diffcrysgen.schema import read_generated
+    assert read_generated(out)[["template", "template_spacegroup"]].equals(rows[["template", "template_spacegroup"]])
+
+@pytest.mark.parametrize("argv, option, why", [
+    (("--spacegroup", "300"), "--spacegroup", "not a space-group number (1–230)"),
+    (("--spacegroup", "17"), "--spacegroup", "no template in these groups"),
+    (("--spacegroup", "194", "--formula", "FeCoB"), "--formula", "no MP-20 train template of space groups 194"),
+    (("--templates", "off", "--spacegroup", "194"), "--spacegroup", "needs templates"),
+])
+def test_template_errors_are_one_line_exit_2(tmp_path, argv, option, why):
+    res = _cli_run(*argv, "--n", "4", "--out", str(tmp_path / "x"), cwd=tmp_path)
+    assert res.returncode == 2 and res.stdout == "", res
+    assert res.stderr.count("\n") == 1 and f"argument {option}:" in res.stderr and why in res.stderr, res.stderr
+    assert not (tmp_path / "x").exists()
+
+def test_formula_template_run(tmp_path, ckpt):
+    from dataclasses import replace
+    from diffcrysgen.inpaint import matches_target, parse_target
+    from diffcrysgen.sample import FAST, summarise
+    target = parse_target(formula="Fe2CoB")
+    out = generate(4, tmp_path / "f", replace(FAST, templates="train"), ckpt, seed=1, device="cpu", progress=False,
+                   target=target)
+    rows = _parts(out)
+    ok = rows[rows.decode_error == ""]
+    assert len(ok) and matches_target(ok.species, target).all()
+    assert rows.template_spacegroup.gt(0).all() and summarise(out)["templates"] == "train"
+
+def test_template_same_at_batch_sizes_1_and_4(ckpt):
+    from dataclasses import replace
+    from diffcrysgen.checkpoints import load_denoiser
+    from diffcrysgen.sample import FAST, sample_table
+    net, scaler, _ = load_denoiser(ckpt, device="cpu")
+    cfg = replace(FAST, templates="train", spacegroups=(139, 191))
+    cols = ["template", "template_material_id", "template_spacegroup"]
+    four = sample_table(net, scaler, range(4), 3, cfg)[cols]
+    ones = pd.concat([sample_table(net, scaler, [i], 3, cfg)[cols] for i in range(4)], ignore_index=True)
+    pd.testing.assert_frame_equal(four, ones)
+    assert four.template_spacegroup.isin([139, 191]).all()
