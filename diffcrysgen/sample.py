@@ -21,8 +21,8 @@ from .inpaint import (Target, parse_target, scaled_known, inpainted, target_to_d
                                  matches_target)
 from .separation import SEPARATION_MODES, SeparationConfig, separated
 from .analysis import AnalysisConfig, analyse, generated_arrays, spacegroups
-from .templates import (TemplateBatch, _pool, draw_templates, fitting_templates, load_templates,
-                                   recoloured, template_batch, templated)
+from .templates import (TemplateBatch, TemplateFit, _pool, draw_templates, fitting_templates,
+                                   load_templates, recoloured, template_batch, templated)
 from .guidance import (ConditionRange, Guided, merge_ranges, parse_condition, sample_targets, ranges_to_list,
                                   ranges_from_list, condition_hits)
 from .runs import (sha256_file, new_run_dir, open_run_dir, clear_temporaries, read_manifest,
@@ -306,7 +306,7 @@ def sampler_denoiser(net: EDMPrecond,
                      targets: torch.Tensor | None = None,                       # property targets (B, K) for guidance
                      guidance: float = 4.0,                                     # classifier-free guidance scale w
                      scaler: IRCRScaler | None = None,                          # the training scaler (separation)
-                     templates: TemplateBatch | None = None):                   # each crystal's template
+                     templates: TemplateBatch | TemplateFit | None = None):     # each crystal's template
     "The D(x, σ) a stepper follows: guidance, precision, inpainting, low temperature, separation, then templates."
     inner = net if targets is None else Guided(net, targets, guidance)
     D = low_temperature(inpainted(denoiser_fn(inner, cfg.precision), known), cfg.lam)
@@ -323,7 +323,7 @@ def sampler_denoiser(net: EDMPrecond,
 def sample_scaled(net: EDMPrecond, indices, seed: int, cfg: SamplerConfig = SamplerConfig(),
                   known: tuple[torch.Tensor, torch.Tensor] | None = None, targets: torch.Tensor | None = None,
                   guidance: float = 4.0, scaler: IRCRScaler | None = None,
-                  templates: TemplateBatch | None = None) -> torch.Tensor:
+                  templates: TemplateBatch | TemplateFit | None = None) -> torch.Tensor:
     "Scaled IRCR samples (B, 3, 136) of crystals `indices` of the run seeded `seed`, on the network's device."
     if cfg.templates != "off" and templates is None:
         raise ValueError(f"templates {cfg.templates!r}: pass each crystal's templates= (`crystal_templates`)")
@@ -361,13 +361,15 @@ def template_pool(source: str, spacegroups: tuple[int, ...] | None = None,
 
 
 # %% ../nbs/16_sample.ipynb #aa61ca82
-def crystal_templates(cfg: SamplerConfig, indices, seed: int, target: Target | None = None) -> pd.DataFrame | None:
-    "Each crystal's template (`draw_templates` over `template_pool`, recoloured to a formula); None when off."
+def crystal_templates(cfg: SamplerConfig, indices, seed: int, target: Target | None = None,
+                      device="cpu") -> TemplateFit | pd.DataFrame | None:
+    "Each crystal's templates: fitted while sampling, or drawn and recoloured for a formula; None when off."
     pool = template_pool(cfg.templates, cfg.spacegroups, target)
     if pool is None:
         return None
-    rows = draw_templates(list(indices), seed, table=pool)
-    return rows if target is None or target.counts is None else recoloured(rows, target.counts)
+    if target is None or target.counts is None:
+        return TemplateFit(pool, list(indices), seed, device=device)
+    return recoloured(draw_templates(list(indices), seed, table=pool), target.counts)
 
 
 # %% ../nbs/16_sample.ipynb #145ee708
@@ -401,9 +403,13 @@ def sample_table(net: EDMPrecond,
     if conditions:
         stats = dict(cond_names=net.cond_names, cond_quantiles=net.cond_quantiles)
         T = sample_targets(conditions, stats, indices, seed)
-    rows = crystal_templates(cfg, indices, seed, target)
-    tb = None if rows is None else template_batch(rows, net.sigma_data.device)
+    tpl = crystal_templates(cfg, indices, seed, target, net.sigma_data.device)
+    fit = isinstance(tpl, TemplateFit)
+    tb = tpl if tpl is None or fit else template_batch(tpl, net.sigma_data.device)
     x = sample_scaled(net, indices, seed, cfg, known, T, guidance, scaler, tb)
+    if fit and tpl.rows is None:
+        raise ValueError(f"templates: steps {cfg.steps} never reach σ ≤ {tpl.sigma_fit}, where templates are chosen")
+    rows = tpl.rows if fit else tpl
     df = analyse(decode_samples(x, scaler, thresholds), analysis)
     df.insert(0, "index", np.asarray(list(indices), np.int64))
     df.insert(1, "seed", np.int64(seed))

@@ -12,15 +12,18 @@ import numpy as np
 import pandas as pd
 import spglib
 import torch
-from .ircr import N_COMP, N_SITES, ROW_C, ROW_E, ROW_L, ROW_O
+from pymatgen.core import Element
+from .ircr import N_COMP, N_SITES, ROW_C, ROW_E, ROW_L, ROW_O, DecodeThresholds
+from .analysis import composition_valid
 from .data import data_dir, encode_table, kit_splits
 from .symmetry import _physical, _wrap, cell_metric
 
 # %% auto #0
-__all__ = ['TEMPLATE_SYMPREC', 'MAX_OPS', 'TEMPLATE_SALT', 'crystal_template', 'templates_path', 'templates_of',
-           'build_templates', 'load_templates', 'draw_templates', 'TemplateBatch', 'template_batch',
-           'symmetrised_metric', 'lattice_rows', 'wyckoff_coordinates', 'columns_on', 'project', 'project_scaled',
-           'templated', 'column_counts', 'fitting_templates', 'recoloured']
+__all__ = ['TEMPLATE_SYMPREC', 'MAX_OPS', 'TEMPLATE_SALT', 'SIGMA_FIT', 'FIT_TRIES', 'FIT_RULES', 'crystal_template',
+           'templates_path', 'templates_of', 'build_templates', 'load_templates', 'draw_templates', 'TemplateBatch',
+           'template_batch', 'symmetrised_metric', 'lattice_rows', 'wyckoff_coordinates', 'columns_on', 'project',
+           'column_counts', 'fitting_templates', 'recoloured', 'model_columns', 'fit_template', 'fitted_rows',
+           'TemplateFit', 'project_scaled', 'templated']
 
 # %% ../nbs/07a_templates.ipynb #518da5ca
 TEMPLATE_SYMPREC = 0.01   # Å: spglib's tolerance for taking templates (issue #27)
@@ -239,37 +242,6 @@ def project(u: torch.Tensor, T: TemplateBatch, fill_columns: bool = False) -> to
     out[..., ROW_O] = T.occupancy.to(u).transpose(1, 2)
     return out
 
-# %% ../nbs/07a_templates.ipynb #e64b2090
-def project_scaled(x: torch.Tensor, lo, hi, T: TemplateBatch, fill_columns: bool = False) -> torch.Tensor:
-    "Scaled IRCR x (B, 3, 136) projected on its templates (`project`); element entries it leaves are bit-identical."
-    lo = torch.as_tensor(lo, dtype=x.dtype, device=x.device)
-    hi = torch.as_tensor(hi, dtype=x.dtype, device=x.device)
-    span, u = _physical(x, lo, hi)
-    v = project(u, T, fill_columns)
-    back = -1 + 2 * (v - lo) / span
-    rows = slice(ROW_L.start, ROW_O.stop)
-    out = x.clone()
-    out[..., rows] = back[..., rows]
-    out[..., ROW_E] = torch.where(v[..., ROW_E] != u[..., ROW_E], back[..., ROW_E], x[..., ROW_E])
-    return out
-
-# %% ../nbs/07a_templates.ipynb #2e661402
-def templated(D, lo, hi, templates: TemplateBatch | None,
-              sigma_min: float = 0.0,           # act where sigma_min ≤ σ ≤ sigma_max (each crystal by its own σ)
-              sigma_max: float = float("inf"),
-              fill_columns: bool = False):      # switch on element columns the template needs (`columns_on`)
-    "D'(x, σ): D's estimate projected on each crystal's template where σ is in range (D itself without templates)."
-    if templates is None:
-        return D
-    def D_t(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
-        d = D(x, sigma)
-        s = torch.as_tensor(sigma, device=d.device).reshape(-1)
-        act = ((s >= sigma_min) & (s <= sigma_max)).reshape(-1, 1, 1)
-        if not bool(act.any()):
-            return d
-        return torch.where(act, project_scaled(d, lo, hi, templates, fill_columns), d)
-    return D_t
-
 # %% ../nbs/07a_templates.ipynb #ecd8a2ca
 def column_counts(table: pd.DataFrame) -> np.ndarray:
     "(N, 3) sites per element column of each template of `table`."
@@ -286,19 +258,132 @@ def fitting_templates(table: pd.DataFrame, n_elements: int, counts=None) -> pd.D
 
 
 # %% ../nbs/07a_templates.ipynb #bfa44db9
-def _recolour(row: pd.Series, counts) -> dict:
-    "The per-site arrays of one template with column j holding counts[j] sites, sites regrouped by column."
+def _moved(row, to: np.ndarray) -> dict:
+    "The per-site arrays of one template with its column c moved to column to[c], sites regrouped by column."
     col = np.asarray(row.column, int)
-    to = np.empty(len(counts), int)
-    to[np.argsort(np.bincount(col, minlength=len(counts)), kind="stable")] = np.argsort(counts, kind="stable")
     perm = np.argsort(to[col], kind="stable")                       # new site s is old site perm[s]
     inv = np.argsort(perm)
     return dict(column=to[col][perm].astype(np.int8), orbit=inv[np.asarray(row.orbit, int)[perm]].astype(np.int8),
                 op=np.asarray(row.op)[perm], stabiliser=np.asarray(row.stabiliser)[perm],
                 anchor=np.reshape(row.anchor, (-1, 3))[perm].ravel())
 
+def _recolour(row: pd.Series, counts) -> dict:
+    "The per-site arrays of one template with column j holding counts[j] sites, sites regrouped by column."
+    col = np.asarray(row.column, int)
+    to = np.empty(len(counts), int)
+    to[np.argsort(np.bincount(col, minlength=len(counts)), kind="stable")] = np.argsort(counts, kind="stable")
+    return _moved(row, to)
+
 def recoloured(rows: pd.DataFrame, counts) -> pd.DataFrame:
     "Templates (`fitting_templates`'s for `counts`) renumbered so column j holds counts[j] sites, in canonical order."
     new = pd.DataFrame([_recolour(r, counts) for _, r in rows.iterrows()], index=rows.index)
     return rows.assign(**{k: new[k] for k in new.columns}) if len(rows) else rows
 
+# %% ../nbs/07a_templates.ipynb #47eebbbe
+SIGMA_FIT = 0.1   # σ: templates are chosen from the model's estimate at the first step at or below it (and projected)
+FIT_TRIES = 64    # templates tried per crystal for a charge-balanced formula
+FIT_RULES = ("own", "balanced", "own unbalanced", "columns", "any")   # how a template was chosen, in order
+
+def model_columns(u: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    "Each element column's Z (0: off) and sites (B, 3) of physical u (B, 3, ≥136), read as the decoder reads them."
+    th = DecodeThresholds()
+    E = u[..., ROW_E]
+    on = E.amax(-1) > th.element_threshold
+    occ = torch.where(on[..., None], u[..., ROW_O], -torch.inf)            # (B, 3, 20)
+    site_col = torch.where(occ.amax(1) > th.occupancy_threshold, occ.argmax(1), -1)
+    counts = (site_col[:, None, :] == torch.arange(N_COMP, device=u.device)[None, :, None]).sum(-1)
+    return torch.where(on, E.argmax(-1) + 1, 0).cpu().numpy(), counts.cpu().numpy()
+
+# %% ../nbs/07a_templates.ipynb #ef779ca5
+def _formula(z: np.ndarray, counts: np.ndarray) -> str:
+    "Formula of element columns Z (0: off) holding `counts` sites, e.g. 'Fe2O3'; a Z in two columns is summed."
+    amounts = {}
+    for a, c in zip(z.tolist(), counts.tolist()):
+        if a > 0 and c > 0:
+            amounts[a] = amounts.get(a, 0) + c
+    return "".join(f"{Element.from_Z(a).symbol}{c}" for a, c in amounts.items())
+
+def fit_template(cc: np.ndarray, z: np.ndarray, counts: np.ndarray, rng: np.random.Generator,
+                 tries: int = FIT_TRIES) -> tuple:
+    "Row (of templates with sites per column `cc`), column map and `FIT_RULES` index of one crystal's template."
+    on = np.flatnonzero(counts > 0)
+    k = len(on)
+    to = np.concatenate([on, np.setdiff1d(np.arange(N_COMP), on)])     # template column j -> the j-th occupied one
+    same = np.flatnonzero((cc > 0).sum(1) == k)
+    own = same[(cc[same, :k] == counts[on]).all(1)]
+    if len(own) and composition_valid([_formula(z[on], counts[on])])[0]:
+        return int(rng.choice(own)), to, 0
+    tried = rng.permutation(same)[:tries]
+    ok = composition_valid([_formula(z[on], cc[j, :k]) for j in tried]) if len(tried) else np.zeros(0, bool)
+    if ok.any():
+        return int(tried[ok][0]), to, 1
+    for rule, rows in ((2, own), (3, same)):
+        if len(rows):
+            return int(rng.choice(rows)), to, rule
+    return int(rng.integers(len(cc))), np.arange(N_COMP), 4
+
+# %% ../nbs/07a_templates.ipynb #22096dc5
+def fitted_rows(pool: pd.DataFrame, z: np.ndarray, counts: np.ndarray, indices, seed: int,
+                tries: int = FIT_TRIES) -> pd.DataFrame:
+    "Templates of `pool` fitted to crystals' column Z and sites (B, 3), moved onto their columns; `fit`: the rule."
+    cc = column_counts(pool)
+    picks = [fit_template(cc, zi, ci, np.random.default_rng([seed, int(i), TEMPLATE_SALT, 1]), tries)
+             for i, zi, ci in zip(indices, z, counts)]
+    rows = pool.iloc[[p[0] for p in picks]]
+    moved = pd.DataFrame([_moved(r, p[1]) for (_, r), p in zip(rows.iterrows(), picks)], index=rows.index)
+    out = rows.assign(**{k: moved[k] for k in moved.columns}).reset_index(names="template").reset_index(drop=True)
+    return out.assign(fit=[FIT_RULES[p[2]] for p in picks])
+
+# %% ../nbs/07a_templates.ipynb #de3d6e91
+@dataclass
+class TemplateFit:
+    "Templates chosen while sampling: from `pool`, fitted to the model's estimate at σ ≤ sigma_fit (`fitted_rows`)."
+    pool: pd.DataFrame                 # templates to choose from (all of the training split's, or some groups')
+    indices: list                      # the batch's crystals (each chooses with its own generator)
+    seed: int                          # the run's seed
+    sigma_fit: float = SIGMA_FIT
+    tries: int = FIT_TRIES            # 0: no charge-balance search (own sites, else any of as many columns)
+    device: str | torch.device = "cpu"
+    rows: pd.DataFrame | None = None   # the chosen templates, once sampling reaches sigma_fit (one sampling run each)
+    batch: TemplateBatch | None = None
+
+    def choose(self, u: torch.Tensor) -> TemplateBatch:
+        "The batch's templates, chosen on the first call from physical estimates u (B, 3, 136)."
+        if self.batch is None:
+            self.rows = fitted_rows(self.pool, *model_columns(u), self.indices, self.seed, self.tries)
+            self.batch = template_batch(self.rows, self.device)
+        return self.batch
+
+# %% ../nbs/07a_templates.ipynb #e64b2090
+def project_scaled(x: torch.Tensor, lo, hi, T: TemplateBatch, fill_columns: bool = False) -> torch.Tensor:
+    "Scaled IRCR x (B, 3, 136) projected on its templates (`project`); element entries it leaves are bit-identical."
+    lo = torch.as_tensor(lo, dtype=x.dtype, device=x.device)
+    hi = torch.as_tensor(hi, dtype=x.dtype, device=x.device)
+    span, u = _physical(x, lo, hi)
+    v = project(u, T, fill_columns)
+    back = -1 + 2 * (v - lo) / span
+    rows = slice(ROW_L.start, ROW_O.stop)
+    out = x.clone()
+    out[..., rows] = back[..., rows]
+    out[..., ROW_E] = torch.where(v[..., ROW_E] != u[..., ROW_E], back[..., ROW_E], x[..., ROW_E])
+    return out
+
+# %% ../nbs/07a_templates.ipynb #2e661402
+def templated(D, lo, hi, templates: TemplateBatch | TemplateFit | None,
+              sigma_min: float = 0.0,           # act where sigma_min ≤ σ ≤ sigma_max (each crystal by its own σ)
+              sigma_max: float = float("inf"),
+              fill_columns: bool = False):      # switch on element columns the template needs (`columns_on`)
+    "D'(x, σ): D's estimate projected on each crystal's template where σ is in range (D itself without templates)."
+    if templates is None:
+        return D
+    fit = isinstance(templates, TemplateFit)
+    top = min(sigma_max, templates.sigma_fit) if fit else sigma_max
+    def D_t(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+        d = D(x, sigma)
+        s = torch.as_tensor(sigma, device=d.device).reshape(-1)
+        act = ((s >= sigma_min) & (s <= top)).reshape(-1, 1, 1)
+        if not bool(act.any()):
+            return d
+        T = templates.choose(_physical(d, torch.as_tensor(lo), torch.as_tensor(hi))[1]) if fit else templates
+        return torch.where(act, project_scaled(d, lo, hi, T, fill_columns), d)
+    return D_t
