@@ -17,8 +17,10 @@ from .schema import part_paths
 from .argtypes import checked, count, new_folder, real
 from .metrics import (CLASSES, FP_SYMPREC, MATCHERS, SPLIT_SOURCES, CrystalSet, _is_run,
                                  _write_parquet_atomic, composition_classes, composition_validity, coverage, densities,
-                                 element_counts, emd, formulas, load_crystal_set, novel_mask, predicted_hform,
-                                 set_fingerprints, structure_validity, symmetry_comparison, unique_classes)
+                                 element_counts, emd, formulas, is_external, load_crystal_set, novel_mask,
+                                 outside_ircr, predicted_hform, set_fingerprints, structure_validity,
+                                 symmetry_comparison, symmetry_stats, unique_classes, primitive_cells)
+from .relax import RelaxConfig
 from .stability import StabilityConfig, relax_sample, stability_metrics
 
 # %% auto #0
@@ -53,6 +55,8 @@ class EvalConfig:
     fmax: float = 0.05                       # relaxation: converged below this force, eV/Å
     relax_steps: int = 500                   # relaxation: FIRE step limit
     hull: str = "chgnet"                     # known phases of the stability hull (`relax.known_phases`)
+    stall_steps: int = RelaxConfig.stall_steps   # relaxation: stalled after this many steps without a new force low
+    primitive: bool = False                  # reduce every crystal to its primitive cell first
 
 # %% ../nbs/21_evaluate.ipynb #58e07b05
 def validity_metrics(cs: CrystalSet, fp_why: np.ndarray, cfg: EvalConfig) -> tuple[dict, pd.DataFrame]:
@@ -62,10 +66,12 @@ def validity_metrics(cs: CrystalSet, fp_why: np.ndarray, cfg: EvalConfig) -> tup
     valid = struct & comp & (fp_why == "")
     pct = lambda m: 100 * float(np.mean(m)) if len(m) else float("nan")
     per = pd.DataFrame(dict(struct_valid=struct, comp_valid=comp, smact_reason=why.astype(str),
-                            fingerprint_error=fp_why.astype(str), valid=valid))
+                            fingerprint_error=fp_why.astype(str), valid=valid,
+                            outside_ircr=outside_ircr(cs).astype(str)))
     fp_failures = int(((fp_why != "") & cs.has_structure).sum()) if cfg.coverage else None
     return dict(n=len(cs), no_structure=int((~cs.has_structure).sum()), struct_valid=pct(struct), comp_valid=pct(comp),
-                valid=pct(valid), fingerprint_failures=fp_failures,
+                valid=pct(valid), fingerprint_failures=fp_failures, outside_ircr=int((per.outside_ircr != "").sum()),
+                unreadable=int(cs.info.get("unreadable", 0)),
                 smact_reasons=dict(Counter(why[cs.has_structure].tolist()).most_common())), per
 
 # %% ../nbs/21_evaluate.ipynb #39cc3b82
@@ -126,7 +132,7 @@ def novelty_metrics(cs: CrystalSet, valid: np.ndarray, nov: CrystalSet, cfg: Eva
 def stability_config(cfg: EvalConfig) -> StabilityConfig:
     "The stability settings of an evaluation."
     return StabilityConfig(n=cfg.stability, seed=cfg.stability_seed, fmax=cfg.fmax, steps=cfg.relax_steps,
-                           hull=cfg.hull)
+                           stall_steps=cfg.stall_steps, hull=cfg.hull)
 
 # %% ../nbs/21_evaluate.ipynb #9ce3cca8
 def stability_columns(per: pd.DataFrame, n: int) -> pd.DataFrame:
@@ -146,8 +152,8 @@ def stability_section(cs: CrystalSet, nov: CrystalSet, cfg: EvalConfig,
     return st, stability_columns(per, len(cs))
 
 # %% ../nbs/21_evaluate.ipynb #7dc83898
-def evaluate(source: str, cfg: EvalConfig = EvalConfig(), progress: bool = True) -> dict:
-    "All metrics of `source` (a run folder or split name) against `cfg.reference`, and the per-crystal table."
+def evaluate(source, cfg: EvalConfig = EvalConfig(), progress: bool = True) -> dict:
+    "All metrics of `source` (run folder, split, peer, external crystals or Structures) vs `cfg.reference`."
     t0, T = [time.time()], {}
 
     def lap(k: str):
@@ -155,7 +161,10 @@ def evaluate(source: str, cfg: EvalConfig = EvalConfig(), progress: bool = True)
         T[k] = round(time.time() - t0[0], 2)
         t0[0] = time.time()
 
-    cs, ref = load_crystal_set(source, cfg.n, cfg.split_seed), load_crystal_set(cfg.reference, None, cfg.split_seed)
+    cs = load_crystal_set(source, cfg.n, cfg.split_seed, primitive=cfg.primitive)
+    cs = primitive_cells(cs) if cfg.primitive and not cs.info.get("primitive") else cs
+    source = source if isinstance(source, (str, Path)) else cs.name        # Structures: "<N> structures"
+    ref = load_crystal_set(cfg.reference, None, cfg.split_seed)
     of = cfg.training or (source if _is_run(source) else None)              # whose training split "training" is
     nov = load_crystal_set(cfg.novelty_reference, None, cfg.split_seed, of)
     train = load_crystal_set("training", None, cfg.split_seed, of)
@@ -176,6 +185,7 @@ def evaluate(source: str, cfg: EvalConfig = EvalConfig(), progress: bool = True)
     un, per_u = novelty_metrics(cs, valid, nov, cfg, progress)
     lap("matching_s")
     sym = symmetry_comparison(cs.spacegroup[valid], train.spacegroup)
+    sym["all_structures"] = symmetry_stats(cs.spacegroup[cs.has_structure])   # as independent scripts count P1
     cls = composition_classes(formulas(cs)[valid])
     lap("symmetry_classes_s")
     stab, per_s = stability_section(cs, nov, cfg, progress)
@@ -184,7 +194,7 @@ def evaluate(source: str, cfg: EvalConfig = EvalConfig(), progress: bool = True)
     head = pd.DataFrame(dict(id=cs.ids, formula=formulas(cs).astype(str), decode_error=cs.error.astype(str),
                              spacegroup=cs.spacegroup))
     crystals = pd.concat([head, per_v, per_u, per_s], axis=1)
-    return dict(source=source, info=cs.info, reference=dict(name=cfg.reference, n=len(ref)),
+    return dict(source=str(source), info=cs.info, reference=dict(name=cfg.reference, n=len(ref)),
                 novelty_reference=dict(name=cfg.novelty_reference, set=nov.name, n=len(nov)),
                 training=dict(set=train.name, n=len(train)), config=asdict(cfg), protocol=PROTOCOL, validity=val,
                 coverage=cov, emd=emds, uniqueness_novelty=un, symmetry=sym, composition_classes=cls,
@@ -301,7 +311,8 @@ def _symmetry_lines(r: dict) -> list[str]:
     s, p = r["symmetry"], r["symmetry"]["paper"]
     blank = [""] * len(CRYSTAL_SYSTEMS)
     training = f"training: {r.get('training', {}).get('set', 'kit train split')}"
-    rows = [_symmetry_row("evaluated (valid)", s["evaluated"]), _symmetry_row(training, s["training"]),
+    every = [_symmetry_row("evaluated (all with a structure)", s["all_structures"])] if "all_structures" in s else []
+    rows = [_symmetry_row("evaluated (valid)", s["evaluated"]), *every, _symmetry_row(training, s["training"]),
             _row("paper: DiffCrysGen, generated", "", *blank, p["generated_mono_tri_pct"], p["generated_p1_pct"],
                  f"{p['generated_sg_gt16_pct_re_free']} (RE-free subset)"),
             _row("paper: Alex-1 training set", "", *blank, p["training_mono_tri_pct"], "", "")]
@@ -323,8 +334,11 @@ def _class_lines(r: dict) -> list[str]:
 # %% ../nbs/21_evaluate.ipynb #85112dea
 STABILITY_LABELS = dict(converged="relaxation converged", stable="stable (E_hull ≤ 0)",
                         metastable="metastable (E_hull ≤ 0.1 eV/atom)", unique="unique (first of its class)",
-                        novel="novel (of relaxed)", sun="S.U.N.", msun="MSUN", sun_smact="S.U.N. and SMACT-valid",
-                        msun_smact="MSUN and SMACT-valid", matched="generated matches relaxed (of relaxed)",
+                        novel="novel (of relaxed)", novel_beyond_substitution="novel beyond substitution (of relaxed)",
+                        sun="S.U.N.", msun="MSUN", sun_beyond_substitution="S.U.N. beyond substitution",
+                        msun_beyond_substitution="MSUN beyond substitution", sun_smact="S.U.N. and SMACT-valid",
+                        msun_smact="MSUN and SMACT-valid", stalled="relaxation stalled (not converged)",
+                        matched="generated matches relaxed (of relaxed)",
                         p1_before="P1 before (of those with a structure)", p1_after="P1 after (of relaxed)",
                         spacegroup_kept="space group kept (of relaxed)")
 
@@ -336,10 +350,12 @@ def _stability_lines(r: dict) -> list[str]:
     h = s["hull"]
     q = lambda x: "n/a" if x is None else f"{x:.3f}"
     rows = [_row(STABILITY_LABELS[k], f"{s[k]['k']:,} / {s[k]['n']:,}", _f(s[k]["pct"], 1),
-                 f"{_f(s[k]['lo'], 1)}–{_f(s[k]['hi'], 1)}") for k in STABILITY_LABELS]
+                 f"{_f(s[k]['lo'], 1)}–{_f(s[k]['hi'], 1)}") for k in STABILITY_LABELS if k in s]   # older results
+    stall = f", stalled after {c['stall_steps']} steps without a new force low" if c.get("stall_steps") else ""
     caption = (f"Stability of {s['n']:,} crystals drawn with seed {c['seed']}, relaxed with {h['mlip']} (FIRE, cell "
-               f"and positions, fmax {c['fmax']} eV/Å, ≤ {c['steps']} steps); E_hull against the `{h['kind']}` hull "
-               f"({h['phases']:,} known phases); novelty against {s['novelty_reference']['set']}; "
+               f"and positions, fmax {c['fmax']} eV/Å, ≤ {c['steps']} steps{stall}); E_hull against the `{h['kind']}` "
+               f"hull ({h['phases']:,} known phases); stable: E_hull ≤ 0, metastable: E_hull ≤ 0.1 eV/atom; novelty "
+               f"against {s['novelty_reference']['set']} (beyond substitution: no match with elements anonymised); "
                f"statuses {s['statuses']}:")
     summary = (f"RMSD generated → relaxed (matched crystals): mean {q(s['rmsd_angstrom']['mean'])} Å, "
                f"median {q(s['rmsd_angstrom']['median'])} Å (pymatgen normalised: mean {q(s['rmsd']['mean'])}); "
@@ -356,6 +372,10 @@ def format_markdown(r: dict) -> str:
           "fingerprints not computed (`--no-coverage`: COV n/a, valid = struct. and comp. valid)")
     note = (f"Decode failures {v['no_structure']:,}; {fp}; EMDs over {e['n_drawn']:,} valid crystals drawn with "
             f"seed {r['config']['seed']}; h_form-EMD: {e['hform_note']}; {r['seconds']['total_s']:.0f} s.")
+    if info.get("kind") == "external":
+        note += (f" External crystals ({info.get('format', '')}): {v.get('unreadable', 0):,} unreadable (counted as "
+                 f"crystals without a structure; reasons in unreadable.txt), {v.get('outside_ircr', 0):,} outside the "
+                 f"IRCR's limits (flagged, evaluated); cells {'primitive' if info.get('primitive') else 'as given'}.")
     if info.get("kind") == "run" and info.get("run_n") and info["run_rows"] < info["run_n"]:
         note += f" **Incomplete run: {info['run_rows']:,} of {info['run_n']:,} crystals generated so far.**"
     stability = _stability_lines(r) + [""] if r.get("stability") else []
@@ -369,7 +389,7 @@ def new_eval_dir(source: str, root=None) -> Path:
     if root:
         base = Path(root)
     else:
-        base = p if p.is_dir() and part_paths(p) else data_dir().parent / "evaluations" / source
+        base = p if p.is_dir() and part_paths(p) else data_dir().parent / "evaluations" / p.name
     return new_run_dir(base, stem="eval-", digits=3)
 
 # %% ../nbs/21_evaluate.ipynb #ff52c45b
@@ -384,29 +404,42 @@ def jsonable(x):
     return None if isinstance(x, float) and math.isnan(x) else x
 
 # %% ../nbs/21_evaluate.ipynb #bbafbe36
-def write_evaluation(r: dict, out: Path) -> tuple[Path, Path, Path]:
-    "Write `evaluation.json`, `evaluation.md` and the per-crystal `crystals.parquet` into `out`, each atomically."
+def write_evaluation(r: dict, out: Path) -> tuple[Path, ...]:
+    "Write `evaluation.json`, `evaluation.md`, the per-crystal `crystals.parquet` and `crystals.csv` into `out`."
+    # external crystals: also `unreadable.txt`, one line per unreadable entry (id, tab, reason)
     summary = {k: v for k, v in r.items() if k != "crystals"}
-    return (write_text_atomic(json.dumps(jsonable(summary), indent=1, allow_nan=False), out / "evaluation.json"),
-            write_text_atomic(format_markdown(r) + "\n", out / "evaluation.md"),
-            _write_parquet_atomic(r["crystals"], out / "crystals.parquet"))
+    k = r["crystals"]
+    paths = (write_text_atomic(json.dumps(jsonable(summary), indent=1, allow_nan=False), out / "evaluation.json"),
+             write_text_atomic(format_markdown(r) + "\n", out / "evaluation.md"),
+             _write_parquet_atomic(k, out / "crystals.parquet"),
+             write_text_atomic(k.to_csv(index=False), out / "crystals.csv"))
+    if r["info"].get("kind") != "external":
+        return paths
+    bad = k[k.decode_error.str.startswith("unreadable: ")]
+    lines = [f"{i}\t{e.removeprefix('unreadable: ')}\n" for i, e in zip(bad.id, bad.decode_error)]
+    return paths + (write_text_atomic("".join(lines), out / "unreadable.txt"),)
 
 # %% ../nbs/21_evaluate.ipynb #20deedfa
-_source = checked(lambda s: load_crystal_set(s, 1))   # a split name or a run folder, as `load_crystal_set` takes them
+_source = checked(lambda s: load_crystal_set(s, 1))   # a split, peer, run folder or external file (`load_crystal_set`)
 
 # %% ../nbs/21_evaluate.ipynb #55a27446
 def add_evaluate_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     "Options of `diffcrysgen evaluate`."
     d = EvalConfig()
     p.add_argument("source", nargs="+", type=_source,
-                   help=f"generated run folders, shipped splits ({', '.join(SPLIT_SOURCES)}) and/or "
-                        f"published peers ({', '.join(PEER_SOURCES)}); several: one table")
+                   help=f"generated run folders, shipped splits ({', '.join(SPLIT_SOURCES)}), published peers "
+                        f"({', '.join(PEER_SOURCES)}) and/or any generator's crystals: a folder of .cif files, a "
+                        ".csv/.csv.gz/.parquet table with a cif column (and id), .extxyz or .json (pymatgen "
+                        "structures); several: one table")
     p.add_argument("--reference", type=_source, default=d.reference,
                    help="COV/EMD reference: split name or run folder (default: test, all 9,046 MP-20 test crystals)")
     p.add_argument("--novelty-reference", type=_source, default=d.novelty_reference,
                    help="structure novelty against these crystals (default: training, the split the run's checkpoint "
-                        "was trained on; or train, train+extra, train-kit, a run folder)")
+                        "was trained on, MP-20 train for other crystals; or train, train+extra, train-kit, a run "
+                        "folder)")
     p.add_argument("--n", type=count(), default=None, help="evaluate the first N crystals (default: all)")
+    p.add_argument("--primitive", action="store_true",
+                   help="reduce every crystal to its primitive cell first (conventional cells of symmetry-aware peers)")
     p.add_argument("--out", type=new_folder, default=None,
                    help="output folder, must not exist; with several sources it holds one folder per source and "
                         "comparison.md (default: <run>/eval-NNN or evaluations/<split>/eval-NNN)")
@@ -424,6 +457,9 @@ def add_evaluate_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParse
     p.add_argument("--fmax", type=real(0, open_lo=True), default=d.fmax,
                    help="relaxation converged below this force, eV/Å")
     p.add_argument("--relax-steps", type=count(), default=d.relax_steps, help="FIRE step limit of a relaxation")
+    p.add_argument("--stall-steps", type=count(0), default=d.stall_steps,
+                   help="stop a relaxation as stalled (not converged) after this many FIRE steps without a new low of "
+                        "the largest force (0: never)")
     p.add_argument("--hull", choices=["chgnet", "chgnet+mp", "mp"], default=d.hull,
                    help="known phases of the stability hull: static CHGNet energies of MP-20 (chgnet), those plus MP "
                         "DFT values where CHGNet has none (chgnet+mp), MP DFT only (mp)")
@@ -453,7 +489,8 @@ def run_evaluate(args: argparse.Namespace) -> list[dict]:
     cfg = EvalConfig(reference=args.reference, novelty_reference=args.novelty_reference, training=first_run, n=args.n,
                      workers=args.workers, matchers=tuple(args.matchers), n_emd=args.n_emd, seed=args.seed,
                      coverage=args.coverage, stability=args.stability, stability_seed=args.stability_seed,
-                     fmax=args.fmax, relax_steps=args.relax_steps, hull=args.hull)
+                     fmax=args.fmax, relax_steps=args.relax_steps, hull=args.hull, stall_steps=args.stall_steps,
+                     primitive=args.primitive)
     many = len(args.source) > 1
     outs = [None] * len(args.source)
     if args.out:

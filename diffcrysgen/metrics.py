@@ -4,7 +4,7 @@
 
 # %% ../nbs/19_metrics.ipynb #89f09ff2
 from __future__ import annotations
-import functools, json, warnings
+import functools, gzip, itertools, json, warnings
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -18,22 +18,25 @@ from tqdm.auto import tqdm
 from pymatgen.core import Composition, Element, Lattice, Structure
 from pymatgen.analysis.structure_matcher import StructureMatcher
 from .data import (PEER_SOURCES, data_dir, kit_splits, known_formulas, load_mp20, load_peer, table_arrays,
-                              checkpoint_split, checkpoint_training_table)
+                              checkpoint_split, checkpoint_training_table, peer_table)
 from .checkpoints import read_checkpoint
 from .analysis import AMU_PER_A3_IN_G_CM3, ATOMIC_MASSES, CRYSTAL_SYSTEMS, crystal_systems, generated_arrays
 from .runs import read_manifest, sha256_file, write_parquet_atomic
 from .schema import read_generated
+from .ircr import ircr_rejects
 
 # %% auto #0
-__all__ = ['SPLIT_SOURCES', 'LEGACY_SOURCES', 'N_CNN', 'N_MAGPIE', 'FP_SYMPREC', 'FP_COLUMNS', 'MATCHERS', 'PAPER_SYMMETRY',
-           'TRANSITION_METALS', 'ANION_CLASSES', 'CLASSES', 'CrystalSet', 'crystal_set_from_table',
-           'crystal_set_from_generated', 'crystal_set_from_run', 'crystal_set_from_peer', 'run_checkpoint',
-           'training_set', 'load_crystal_set', 'structure_validity', 'composition_validity', 'formulas', 'site_orbits',
+__all__ = ['SPLIT_SOURCES', 'LEGACY_SOURCES', 'TABLE_SUFFIXES', 'XYZ_SUFFIXES', 'JSON_SUFFIXES', 'N_CNN', 'N_MAGPIE',
+           'FP_SYMPREC', 'FP_COLUMNS', 'MATCHERS', 'PAPER_SYMMETRY', 'TRANSITION_METALS', 'ANION_CLASSES', 'CLASSES',
+           'CrystalSet', 'crystal_set_from_table', 'crystal_set_from_generated', 'crystal_set_from_run',
+           'crystal_set_from_peer', 'run_checkpoint', 'training_set', 'is_external', 'structure_cif', 'p1_cif',
+           'raw_from_structures', 'read_external', 'crystal_set_from_raw', 'outside_ircr', 'primitive_cells',
+           'load_external', 'load_crystal_set', 'structure_validity', 'composition_validity', 'formulas', 'site_orbits',
            'crystal_fingerprints', 'compute_fingerprints', 'reference_fingerprint_path', 'fingerprint_table',
            'build_reference_fingerprints', 'shipped_fingerprints', 'set_fingerprints', 'magpie_scaler', 'scale_magpie',
            'nearest_distances', 'coverage', 'densities', 'element_counts', 'predicted_hform', 'emd', 'unique_classes',
-           'novel_mask', 'symmetry_stats', 'total_variation', 'symmetry_comparison', 'composition_class',
-           'composition_classes']
+           'novel_mask', 'anonymous_formula', 'novel_beyond_substitution', 'symmetry_stats', 'total_variation',
+           'symmetry_comparison', 'composition_class', 'composition_classes']
 
 # %% ../nbs/19_metrics.ipynb #52cfbc21
 @dataclass
@@ -150,9 +153,179 @@ def _is_run(source) -> bool:
     p = Path(str(source))
     return p.is_dir() and any(p.glob("part-*.parquet"))
 
+# %% ../nbs/19_metrics.ipynb #124c79fc
+TABLE_SUFFIXES = (".csv", ".csv.gz", ".parquet")
+XYZ_SUFFIXES = (".extxyz", ".xyz", ".extxyz.gz", ".xyz.gz")
+JSON_SUFFIXES = (".json", ".json.gz")
+
+def _suffix(path) -> str:
+    "The file type of a path, lower case, a trailing `.gz` kept (`x.csv.gz` → `.csv.gz`)."
+    p = Path(str(path))
+    return "".join(p.suffixes[-2:] if p.suffix == ".gz" else p.suffixes[-1:]).lower()
+
+def is_external(source) -> bool:
+    "Whether `source` is a list or dict of Structures, a folder of CIF files or a table, XYZ or JSON file."
+    if isinstance(source, (list, tuple, dict)):
+        return True
+    p = Path(str(source))
+    if str(source) in SPLIT_SOURCES + tuple(PEER_SOURCES) or _is_run(p):   # names and run folders come first
+        return False
+    if p.is_dir():
+        return any(p.glob("*.cif"))
+    return p.is_file() and _suffix(p) in TABLE_SUFFIXES + XYZ_SUFFIXES + JSON_SUFFIXES
+
+# %% ../nbs/19_metrics.ipynb #2f23830a
+def _why(e: Exception) -> str:
+    "An exception as one line: its type and the first line of its message."
+    return f"{type(e).__name__}: {(str(e).splitlines() or [''])[0][:200]}"
+
+def structure_cif(s: Structure) -> str:
+    "A P1 CIF of an ordered structure (pymatgen `CifWriter`); a disordered one raises."
+    from pymatgen.io.cif import CifWriter
+    if not s.is_ordered:
+        raise ValueError("partial occupancies (a disordered crystal)")
+    return str(CifWriter(s))
+
+def p1_cif(text: str) -> str:
+    "The CIF as it is when it lists every site at full occupancy (P1), else pymatgen's P1 rewrite of its structure."
+    from pymatgen.io.cif import CifBlock, CifParser
+    d = CifBlock.from_str(text).data
+    ops = d.get("_symmetry_equiv_pos_as_xyz") or d.get("_space_group_symop_operation_xyz") or ["x, y, z"]
+    occ = [float(str(o).split("(")[0]) for o in d.get("_atom_site_occupancy", [])]
+    if [o.replace(" ", "") for o in ops] == ["x,y,z"] and all(abs(o - 1) < 1e-3 for o in occ):
+        return text
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return structure_cif(CifParser.from_str(text).parse_structures(primitive=False)[0])
+
+# %% ../nbs/19_metrics.ipynb #38a4f13a
+def _frame_id(atoms, k: int) -> str:
+    "The id of an ASE frame: its `id` info, else its number."
+    return str(atoms.info.get("id", k))
+
+def _raw(ids, cifs, errors) -> pd.DataFrame:
+    "A raw external table: id, CIF text ('' where unreadable), reason ('' where readable)."
+    return pd.DataFrame(dict(id=[str(i) for i in ids], cif=list(cifs), error=list(errors)))
+
+def raw_from_structures(ids, structures) -> pd.DataFrame:
+    "Raw rows of structures (pymatgen, or an exception where one could not be read), as P1 CIFs."
+    cifs, why = [], []
+    for s in structures:
+        try:
+            if isinstance(s, Exception):
+                raise s
+            cifs.append(structure_cif(s))
+            why.append("")
+        except Exception as e:   # any unreadable entry is counted with its reason, never fatal
+            cifs.append("")
+            why.append(_why(e))
+    return _raw(ids, cifs, why)
+
+# %% ../nbs/19_metrics.ipynb #3c3e62b0
+def _xyz_structures(path: Path, n: int | None) -> tuple[list, list]:
+    "Ids and structures of the first `n` frames of an extended XYZ file (an unreadable rest: one exception)."
+    from ase.io import iread
+    from pymatgen.io.ase import AseAtomsAdaptor
+    ids, out = [], []
+    try:
+        for k, a in enumerate(itertools.islice(iread(str(path), index=":", format="extxyz"), n)):
+            ids.append(_frame_id(a, k))
+            out.append(AseAtomsAdaptor.get_structure(a))
+    except Exception as e:   # a corrupt frame ends the file: its reason is one unreadable entry
+        ids.append(f"frames from {len(ids)}")
+        out.append(ValueError(_why(e)))
+    return ids, out
+
+def _json_structures(path: Path, n: int | None) -> tuple[list, list]:
+    "Ids and structures (or exceptions) of a JSON list of pymatgen structure dicts (or an object id → dict)."
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt") as f:
+        data = json.load(f)
+    items = list(data.items()) if isinstance(data, dict) else list(enumerate(data))
+    ids, out = [], []
+    for i, d in items[:n]:
+        ids.append(str(d.get("id", i)) if isinstance(d, dict) and not isinstance(data, dict) else str(i))
+        try:
+            out.append(Structure.from_dict(d))
+        except Exception as e:   # not a structure: counted with its reason
+            out.append(ValueError(_why(e)))
+    return ids, out
+
+# %% ../nbs/19_metrics.ipynb #6ed66def
+def _table_ids(df: pd.DataFrame) -> list:
+    "Ids of a table's rows: its `id` column, else `material_id`, else the row number."
+    col = next((c for c in ("id", "material_id") if c in df), None)
+    return df[col].astype(str).tolist() if col else [str(i) for i in range(len(df))]
+
+def read_external(source, n: int | None = None) -> tuple[pd.DataFrame, str]:
+    "The first `n` entries of external crystals (see above) as raw (id, cif, error) rows, and the format's name."
+    if isinstance(source, dict):
+        return raw_from_structures(list(source)[:n], list(source.values())[:n]), "structures"
+    if isinstance(source, (list, tuple)):
+        return raw_from_structures(range(len(source[:n])), source[:n]), "structures"
+    p, kind = Path(str(source)), _suffix(source)
+    if p.is_dir():
+        files = sorted(p.glob("*.cif"))[:n]
+        return _raw([f.stem for f in files], [f.read_text(errors="replace") for f in files], [""] * len(files)), "cif"
+    if kind in TABLE_SUFFIXES:
+        df = pd.read_parquet(p) if kind == ".parquet" else pd.read_csv(p, nrows=n)
+        if "cif" not in df:
+            raise ValueError(f"{p}: no `cif` column (columns: {', '.join(map(str, df.columns[:10]))})")
+        df = df.iloc[:n]
+        return _raw(_table_ids(df), df.cif.fillna("").astype(str), [""] * len(df)), kind.lstrip(".")
+    ids, structs = (_xyz_structures if kind in XYZ_SUFFIXES else _json_structures)(p, n)
+    return raw_from_structures(ids, structs), "extxyz" if kind in XYZ_SUFFIXES else "json"
+
+# %% ../nbs/19_metrics.ipynb #854553e3
+def crystal_set_from_raw(raw: pd.DataFrame, name: str, fmt: str = "") -> CrystalSet:
+    "A set from raw (id, cif, error) rows through the peers' path; unreadable entries kept with their reason."
+    cifs, why = [], list(raw.error)
+    for k, c in enumerate(raw.cif):
+        try:
+            cifs.append(p1_cif(c) if not why[k] else "")
+        except Exception as e:   # any malformed CIF: counted with its reason, never fatal
+            cifs.append("")
+            why[k] = _why(e)
+    cs = crystal_set_from_peer(peer_table(pd.DataFrame(dict(id=raw.id, cif=cifs)), name), name)
+    err = [f"unreadable: {w}" if w else e.replace("CIF not parsed: ", "unreadable: ", 1) for w, e in zip(why, cs.error)]
+    cs.error = np.array(err, object)
+    cs.info = dict(kind="external", source=name, format=fmt, unreadable=int((cs.error != "").sum()))
+    return cs
+
+# %% ../nbs/19_metrics.ipynb #e5ba280e
+def outside_ircr(cs: CrystalSet) -> np.ndarray:
+    "(N,) why each crystal does not fit the IRCR (> 20 sites, > 3 elements, Z > 94); '' if it fits or has no structure."
+    why = ircr_rejects(cs.num_atoms, cs.atomic_numbers, cs.frac_coords, cs.cell)
+    return np.where(cs.has_structure, why, "").astype(object)
+
+def primitive_cells(cs: CrystalSet) -> CrystalSet:
+    "The set with every structure reduced to its primitive cell (pymatgen `get_primitive_structure`, as the matcher)."
+    S = [cs.structure(i).get_primitive_structure() if cs.has_structure[i] else None for i in range(len(cs))]
+    z = [s.atomic_numbers if s else [] for s in S]
+    f = [s.frac_coords if s else np.zeros((0, 3)) for s in S]
+    cell = np.stack([s.lattice.matrix if s else np.full((3, 3), np.nan) for s in S]) if S else cs.cell
+    out = CrystalSet(cs.name, cs.ids, cs.error, np.array([len(a) for a in z], int),
+                     np.concatenate([np.asarray(a, int) for a in z] or [np.zeros(0, int)]),
+                     np.concatenate(f or [np.zeros((0, 3))]).reshape(-1, 3), cell, cs.spacegroup, dict(cs.info))
+    out.info["primitive"] = True
+    return out
+
+# %% ../nbs/19_metrics.ipynb #dc9d1cc1
+def load_external(source, n: int | None = None, primitive: bool = False) -> CrystalSet:
+    "External crystals (a path or Structures, see above) as a set, the first `n` if given, primitive cells if asked."
+    raw, fmt = read_external(source, n)
+    name = str(source) if isinstance(source, (str, Path)) else f"{len(raw)} structures"
+    cs = crystal_set_from_raw(raw, name, fmt)
+    cs = primitive_cells(cs) if primitive else cs
+    cs.info["outside_ircr"] = int((outside_ircr(cs) != "").sum())
+    return cs
+
 # %% ../nbs/19_metrics.ipynb #9d4d28bd
-def load_crystal_set(source: str, n: int | None = None, split_seed: int = 0, training_of=None) -> CrystalSet:
-    "A shipped split (`SPLIT_SOURCES`), a shipped peer (`PEER_SOURCES`) or a run folder; the first `n` if given."
+def load_crystal_set(source, n: int | None = None, split_seed: int = 0, training_of=None,
+                     primitive: bool = False) -> CrystalSet:
+    "A shipped split, a shipped peer, a run folder or external crystals (`load_external`); the first `n` if given."
+    if is_external(source):
+        return load_external(source, n, primitive)
     if source in ("test", "val"):
         return crystal_set_from_table(load_mp20(source).iloc[:n], source)
     if source in ("train", "train+extra"):
@@ -173,8 +346,9 @@ def load_crystal_set(source: str, n: int | None = None, split_seed: int = 0, tra
         return crystal_set_from_peer(load_peer(source, n), source)
     if not _is_run(source):
         splits, peers = ", ".join(SPLIT_SOURCES), ", ".join(PEER_SOURCES)
-        raise ValueError(f"{source}: neither a split ({splits}), a peer ({peers}) "
-                         "nor a generated run folder (no part-*.parquet)")
+        raise ValueError(f"{source}: neither a split ({splits}), a peer ({peers}), a generated run folder "
+                         "(no part-*.parquet) nor external crystals (a folder of .cif files, a .csv/.csv.gz/.parquet "
+                         "table with a cif column, .extxyz or .json)")
     return crystal_set_from_run(Path(source), n)
 
 # %% ../nbs/19_metrics.ipynb #41239b65
@@ -367,9 +541,11 @@ def _run_fingerprints(cs: CrystalSet, workers: int, progress: bool) -> tuple[np.
 def set_fingerprints(cs: CrystalSet, workers: int = 2,
                      progress: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     "(N, 61), (N, 132) fingerprints and (N,) failure reasons of a set, from the shipped or run cache where possible."
-    if cs.info.get("kind") == "run":
+    cached = not cs.info.get("primitive")                                  # the caches hold the cells as given
+    if cs.info.get("kind") == "run" and cached:
         return _run_fingerprints(cs, workers, progress)
-    t = shipped_fingerprints() if cs.info.get("kind") == "split" else pd.DataFrame(index=pd.Index([], name="id"))
+    shipped = cs.info.get("kind") == "split" and cached
+    t = shipped_fingerprints() if shipped else pd.DataFrame(index=pd.Index([], name="id"))
     have = np.isin(cs.ids, t.index)
     S, C = np.full((len(cs), N_CNN), np.nan), np.full((len(cs), N_MAGPIE), np.nan)
     why = np.full(len(cs), "", object)
@@ -512,6 +688,35 @@ def novel_mask(structures: list, formulas, ref_structures: list, ref_formulas, t
     res = _pmap(_novel_task, tasks, workers, progress, "novelty")
     for f, r in zip(todo, res):
         out[groups[f]] = r
+    return out
+
+# %% ../nbs/19_metrics.ipynb #b702733e
+@functools.lru_cache(maxsize=None)
+def anonymous_formula(formula: str) -> str:
+    "The anonymous reduced formula of a formula (NaCl, KBr → AB)."
+    return Composition(formula).anonymized_formula if formula else ""
+
+def _anonymous_task(args: tuple) -> list[bool]:
+    "Within one anonymous formula: does each structure match none of the references with elements anonymised?"
+    structs, refs, tol = args
+    sm = StructureMatcher(**tol, primitive_cell=False, scale=True, attempt_supercell=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        P, R = [s.get_primitive_structure() for s in structs], [r.get_primitive_structure() for r in refs]
+        return [not any(len(p) == len(r) and sm.fit_anonymous(p, r) for r in R) for p in P]
+
+# %% ../nbs/19_metrics.ipynb #c8648857
+def novel_beyond_substitution(structures: list, formulas, ref_structures: list, ref_formulas, tol: dict,
+                              workers: int = 2, progress: bool = False) -> np.ndarray:
+    "(n,) True where no reference structure matches a structure with elements anonymised (same anonymous formula)."
+    anon, ref_anon = [anonymous_formula(f) for f in formulas], [anonymous_formula(f) for f in ref_formulas]
+    groups, ref = _by_formula(anon), _by_formula(ref_anon)
+    out = np.ones(len(structures), bool)
+    todo = [a for a in groups if a in ref]
+    tasks = [([structures[i] for i in groups[a]], [ref_structures[j] for j in ref[a]], tol) for a in todo]
+    res = _pmap(_anonymous_task, tasks, workers, progress, "novelty beyond substitution")
+    for a, r in zip(todo, res):
+        out[groups[a]] = r
     return out
 
 # %% ../nbs/19_metrics.ipynb #de0409cc

@@ -21,10 +21,10 @@ from .hull import KnownHull, _composition, hull_entries
 from .runs import write_parquet_atomic
 
 # %% auto #0
-__all__ = ['COLLAPSE_EVERY', 'REFERENCE_RELAX', 'load_chgnet', 'chgnet_calculator', 'RelaxConfig', 'input_problem',
-           'broken_variant', 'RelaxationError', 'relax', 'reference_path', 'element_candidates', 'static_energies',
-           'build_references', 'read_references', 'chemical_potentials', 'formation_energy', 'known_phases',
-           'validation_hull', 'mu_of']
+__all__ = ['COLLAPSE_EVERY', 'STALL_FLOOR', 'REFERENCE_RELAX', 'load_chgnet', 'chgnet_calculator', 'RelaxConfig', 'input_problem',
+           'broken_variant', 'RelaxationError', 'stalled', 'relax', 'reference_path', 'element_candidates',
+           'static_energies', 'build_references', 'read_references', 'chemical_potentials', 'formation_energy',
+           'known_phases', 'validation_hull', 'mu_of']
 
 # %% ../nbs/18_relax.ipynb #274ac919
 @functools.lru_cache(maxsize=2)
@@ -51,6 +51,8 @@ class RelaxConfig:
     relax_cell: bool = True          # relax the lattice (ASE FrechetCellFilter) as well as the positions
     max_volume_factor: float = 3.0   # exploded when the cell grows or shrinks by more than this factor
     min_distance: float = 0.5        # broken (before) or collapsed (after) when two atoms are closer, Å
+    stall_steps: int = 100           # stalled (stop, not converged) when the largest force made no new low
+                                     # in this many FIRE steps while above STALL_FLOOR × fmax; 0: never
 
 # %% ../nbs/18_relax.ipynb #c1d7a083
 def _dmin(s: Structure) -> float:
@@ -104,6 +106,16 @@ def _check_step(atoms, step: int, v0: float, cfg: RelaxConfig):
     if step % COLLAPSE_EVERY == 0 and (d := _dmin(_plain(atoms))) < cfg.min_distance:
         raise RelaxationError(f"collapsed: atoms {d:.2f} Å apart at step {step}")
 
+# %% ../nbs/18_relax.ipynb #6d5e77de
+STALL_FLOOR = 2.0   # × fmax: a relaxation whose lowest force is below this is never called stalled
+
+def stalled(max_forces: list, window: int, floor: float = 0.0) -> bool:
+    "Whether the largest force made no new low in the last `window` steps while its low is above `floor`."
+    if not 0 < window < len(max_forces):
+        return False
+    low = min(max_forces[:-window])
+    return min(max_forces[-window:]) >= low > floor
+
 # %% ../nbs/18_relax.ipynb #f408dfa3
 def relax(s: Structure, calc, cfg: RelaxConfig = RelaxConfig()) -> dict:
     "FIRE relaxation of one structure on CHGNet: final structure, convergence, steps, energy, forces, magnetic moments."
@@ -116,14 +128,21 @@ def relax(s: Structure, calc, cfg: RelaxConfig = RelaxConfig()) -> dict:
     target = FrechetCellFilter(atoms) if cfg.relax_cell else atoms
     opt = FIRE(target, logfile=None)
     opt.attach(lambda: _check_step(atoms, opt.nsteps, v0, cfg))
+    forces = []                                                          # largest force after each step, eV/Å
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Converting a tensor with requires_grad")   # a torch notice in CHGNet
-        converged = bool(opt.run(fmax=cfg.fmax, steps=cfg.steps))
+        for converged in opt.irun(fmax=cfg.fmax, steps=cfg.steps):   # as `opt.run`, with the stall stop
+            forces.append(float(np.linalg.norm(target.get_forces(), axis=1).max()))
+            if not converged and stalled(forces, cfg.stall_steps, STALL_FLOOR * cfg.fmax):
+                break
+    converged = bool(converged)
     out = _plain(atoms)
     d = _dmin(out)
     if d < cfg.min_distance:
         raise RelaxationError(f"collapsed: atoms {d:.2f} Å apart after {opt.nsteps} steps")
-    return dict(structure=out, converged=converged, n_steps=int(opt.nsteps), min_distance=d,
+    stop = not converged and stalled(forces, cfg.stall_steps, STALL_FLOOR * cfg.fmax)
+    return dict(structure=out, converged=converged, stalled=stop,
+                n_steps=int(opt.nsteps), min_distance=d,
                 max_force=float(np.linalg.norm(target.get_forces(), axis=1).max()),   # eV/Å, cell forces included
                 energy_per_atom=float(atoms.get_potential_energy()) / len(atoms),     # eV/atom
                 magmoms=np.asarray(atoms.get_magnetic_moments(), float))            # μB per site, unsigned
@@ -221,7 +240,7 @@ def _unpositioned_rows(df: pd.DataFrame) -> pd.DataFrame:
                              kind="static", converged=False, energy_per_atom=np.nan, error=why))
 
 # %% ../nbs/18_relax.ipynb #4ceca362
-REFERENCE_RELAX = RelaxConfig(fmax=0.05, steps=1000)   # relaxation of the element candidates
+REFERENCE_RELAX = RelaxConfig(fmax=0.05, steps=1000, stall_steps=0)   # element candidates: no stall stop
 
 def _reference_crystals(splits, elements) -> pd.DataFrame:
     "The MP-20 crystals of `splits` with their `source` (`mp20-<split>`); only those made of `elements` when given."

@@ -18,7 +18,8 @@ from .relax import (RelaxConfig, RelaxationError, chgnet_calculator, formation_e
                                relax, validation_hull)
 from .runs import clear_temporaries, write_parquet_atomic
 from .cluster import dask_client
-from .metrics import MATCHERS, CrystalSet, formulas, novel_mask, unique_classes
+from .metrics import (MATCHERS, CrystalSet, anonymous_formula, formulas, novel_beyond_substitution,
+                                 novel_mask, unique_classes)
 
 # %% auto #0
 __all__ = ['STABLE_EHULL', 'METASTABLE_EHULL', 'RMSD_MATCHER', 'STAB_ROW', 'RELAXED', 'StabilityConfig', 'relax_config', 'wilson',
@@ -36,6 +37,8 @@ class StabilityConfig:
     seed: int = 0               # seed of that draw
     fmax: float = 0.05          # converged when every force and cell force is below this, eV/Å
     steps: int = 500            # FIRE step limit
+    stall_steps: int = RelaxConfig.stall_steps   # stop as stalled (not converged) after this many steps without a
+                                                 # new low of the largest force (`relax.stalled`); 0: never
     model: str = "0.3.0"        # CHGNet weights (the chgnet wheel's)
     hull: str = "chgnet"        # known phases (`relax.known_phases`): "chgnet" (static CHGNet energies of MP-20),
                                 # "chgnet+mp" or "mp"
@@ -45,7 +48,7 @@ class StabilityConfig:
 # %% ../nbs/20_stability.ipynb #71286e2e
 def relax_config(cfg: StabilityConfig) -> RelaxConfig:
     "The relaxation settings of a stability configuration (guards at `RelaxConfig`'s defaults)."
-    return RelaxConfig(model=cfg.model, fmax=cfg.fmax, steps=cfg.steps)
+    return RelaxConfig(model=cfg.model, fmax=cfg.fmax, steps=cfg.steps, stall_steps=cfg.stall_steps)
 
 # %% ../nbs/20_stability.ipynb #576d541b
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -106,7 +109,8 @@ def relax_crystal(s: Structure | None, why: str, calc, cfg: StabilityConfig, mu:
     out = r["structure"]
     h = float(formation_energy([row["formula"]], [r["energy_per_atom"]], mu)[0])
     matched, rms, rms_a = relaxation_rmsd(s, out)
-    return row | dict(status="converged" if r["converged"] else "not converged", converged=r["converged"],
+    status = "converged" if r["converged"] else "stalled" if r["stalled"] else "not converged"
+    return row | dict(status=status, converged=r["converged"],
                       n_steps=r["n_steps"], seconds=time.perf_counter() - t0,
                       spacegroup_after=symmetry(out, cfg.symprec)[0], energy_per_atom=r["energy_per_atom"],
                       hform=h, e_hull=float(hull.e_above_hull([row["formula"]], [h])[0]), matched=matched,
@@ -133,8 +137,9 @@ def stability_dir(cs: CrystalSet, cfg: StabilityConfig) -> Path:
     # `<run>/stability/seed<S>-<key>/` for a run, `evaluations/<split>/stability/seed<S>-<key>/` for a split
     ids = hashlib.sha256("\n".join(map(str, cs.ids)).encode()).hexdigest()
     spec = dict(config={k: v for k, v in asdict(cfg).items() if k != "n"}, ids=ids)
+    spec |= dict(primitive=True) if cs.info.get("primitive") else {}      # primitive cells of the same ids
     key = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
-    base = Path(cs.name) if cs.info.get("kind") == "run" else data_dir().parent / "evaluations" / cs.name
+    base = Path(cs.name) if cs.info.get("kind") == "run" else data_dir().parent / "evaluations" / Path(cs.name).name
     return base / "stability" / f"seed{cfg.seed}-{key}"
 
 # %% ../nbs/20_stability.ipynb #64040cdb
@@ -169,7 +174,7 @@ def relax_sample(cs: CrystalSet, cfg: StabilityConfig, workers: int = 0, progres
     return pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True)
 
 # %% ../nbs/20_stability.ipynb #6e21774b
-RELAXED = ("converged", "not converged")   # statuses of a relaxation that ran to its end
+RELAXED = ("converged", "not converged", "stalled")   # statuses of a relaxation that ran to its end
 
 def _structures(json_texts) -> list:
     "Relaxed structures from their pymatgen JSON."
@@ -204,26 +209,34 @@ def stability_metrics(rows: pd.DataFrame, nov: CrystalSet, cfg: StabilityConfig,
     ri = np.flatnonzero(ran)
     F = t.formula.to_numpy(object)[ri]
     tol = MATCHERS["mattergen"]
-    lab, nv = np.arange(n), np.zeros(n, bool)
+    lab, nv, nvs = np.arange(n), np.zeros(n, bool), np.zeros(n, bool)
     if len(ri):
         S = _structures(t.relaxed.iloc[ri])
         RF = formulas(nov)
-        need = np.isin(RF, F)
+        RA = np.array([anonymous_formula(f) for f in RF], object)
+        need = np.isin(RA, [anonymous_formula(f) for f in F])             # same anonymous formula (same formula too)
         R = [nov.structure(i) if need[i] else None for i in range(len(nov))]
         nv[ri] = novel_mask(S, F, R, RF, tol, workers, progress)
         lab[ri] = ri[unique_classes(S, F, tol, workers, progress)]
+        k = np.flatnonzero(nv[ri])                                        # only plainly novel crystals can be
+        nvs[ri[k]] = novel_beyond_substitution([S[j] for j in k], F[k], R, RF, tol, workers, progress)
     uniq = first_of_class(ran, lab)
     sun, msun = first_of_class(stable & nv, lab), first_of_class(meta & nv, lab)
     chem = composition_valid(t.formula)
     sun_c, msun_c = first_of_class(stable & nv & chem, lab), first_of_class(meta & nv & chem, lab)
+    sun_s, msun_s = first_of_class(stable & nvs, lab), first_of_class(meta & nvs, lab)
     sg0, sg1, m = t.spacegroup_before.to_numpy(int), t.spacegroup_after.to_numpy(int), t.matched.to_numpy(bool)
     hull = dict(kind=cfg.hull, mlip=f"CHGNet {cfg.model}", phases=validation_hull(cfg.hull, cfg.model).n_entries)
     out = dict(n=n, statuses=t.status.value_counts().to_dict(), converged=share(conv), relaxed=share(ran),
                stable=share(stable), metastable=share(meta), unique=share(uniq), novel=share(nv, ran), sun=share(sun),
-               msun=share(msun), sun_smact=share(sun_c), msun_smact=share(msun_c), matched=share(m, ran),
+               msun=share(msun), sun_smact=share(sun_c), msun_smact=share(msun_c),
+               novel_beyond_substitution=share(nvs, ran), sun_beyond_substitution=share(sun_s),
+               msun_beyond_substitution=share(msun_s), stalled=share(t.status.eq("stalled").to_numpy()),
+               matched=share(m, ran),
                rmsd_angstrom=_stats(t.rmsd_angstrom.to_numpy(float)[m]), rmsd=_stats(t.rmsd.to_numpy(float)[m]),
                e_hull=_stats(e[conv]), p1_before=share(sg0 == 1, sg0 > 0), p1_after=share(sg1 == 1, ran),
                spacegroup_kept=share(sg0 == sg1, ran), relax_seconds=_stats(t.seconds.to_numpy(float)),
                novelty_reference=dict(set=nov.name, n=len(nov)), matcher=tol, hull=hull)
-    verdicts = dict(stable=stable, metastable=meta, unique=uniq, novel=nv, sun=sun, msun=msun, smact_valid=chem)
+    verdicts = dict(stable=stable, metastable=meta, unique=uniq, novel=nv, novel_beyond_substitution=nvs, sun=sun,
+                    msun=msun, sun_beyond_substitution=sun_s, msun_beyond_substitution=msun_s, smact_valid=chem)
     return out, t.assign(**verdicts)

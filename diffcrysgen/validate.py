@@ -38,6 +38,7 @@ class ValidateConfig:
     symprec: float = 0.1             # spglib tolerance for the space group before and after, Å
     max_volume_factor: float = 3.0   # exploded when the cell grows or shrinks by more than this factor
     min_distance: float = 0.5        # broken (before) or collapsed (after) when two atoms are closer, Å
+    stall_steps: int = 100           # stalled (not converged) after this many steps without a new force low
     hform_max: float = -0.2          # design target: h_form ≤ this, eV/atom
     ms_min: float = 1.0              # design target: Ms ≥ this, T
     hull: str = "chgnet+mp"          # known phases of the hull: "chgnet+mp", "chgnet" or "mp" (see `known_phases`)
