@@ -19,9 +19,11 @@ from diffcrysgen.evaluate import EvalConfig, evaluate, jsonable
 ROOT = Path(__file__).resolve().parents[1]
 KEYS = ("converged", "stable", "metastable", "unique", "novel", "sun", "msun", "sun_smact", "matched",
         "spacegroup_kept")
+BEYOND = ("novel_beyond_substitution", "sun_beyond_substitution", "msun_beyond_substitution", "stalled")
 HEADER = ["set", "N", "converged %", "stable % (E_hull ≤ 0)", "metastable % (≤ 0.1)", "median E_hull of converged",
           "unique %", "novel % (of relaxed)", "S.U.N. %", "MSUN %", "S.U.N. & SMACT-valid %", "matched % (of relaxed)",
-          "RMSD Å (median)", "P1 % before → after", "space group kept %", "s per crystal"]
+          "RMSD Å (median)", "P1 % before → after", "space group kept %", "s per crystal",
+          "novel beyond substitution %", "S.U.N. beyond substitution %", "MSUN beyond substitution %", "stalled %"]
 PUBLISHED = [   # S.U.N. on MP-20 as CrystalDiT reports it (arXiv 2508.16614, abstract): copied, their protocol
     ("CrystalDiT (published; copied, protocol differs)", "9.62"),
     ("FlowMM (as CrystalDiT reports it; copied, protocol differs)", "4.38"),
@@ -70,7 +72,7 @@ def row(label: str, st: dict) -> str:
     cells = [label, f"{st['n']:,}", *[_pct(st[k]) for k in KEYS[:3]], _num(st["e_hull"]["median"], ".3f"),
              *[_pct(st[k]) for k in KEYS[3:9]], _num(st["rmsd_angstrom"]["median"], ".3f"),
              f"{st['p1_before']['pct']:.0f} → {st['p1_after']['pct']:.0f}", _pct(st["spacegroup_kept"]),
-             _num(st["relax_seconds"]["mean"], ".0f")]
+             _num(st["relax_seconds"]["mean"], ".0f"), *[_pct(st[k]) if k in st else "n/a" for k in BEYOND]]
     return "| " + " | ".join(cells) + " |"
 
 def table(rows: list[tuple[str, dict]]) -> str:
@@ -100,7 +102,9 @@ def caption(rows: list[tuple[str, dict]], seconds: float) -> str:
             f"draw seed {c['seed']}); E_hull (eV/atom) against the `{h['kind']}` hull ({h['phases']:,} MP-20 phases, "
             f"static CHGNet energies); 95 % Wilson intervals in brackets; s per crystal: mean relaxation time (one "
             f"CHGNet thread per worker); relaxations {relax_s:.0f} s in all, this invocation {seconds:.0f} s wall "
-            f"(cached parts reused).")
+            f"(cached parts reused). Stalled: FIRE stopped after {c.get('stall_steps', 0)} steps without a new low of "
+            f"the largest force (counted as not converged). Beyond substitution: no MP-20 train crystal matches with "
+            f"the elements anonymised (pymatgen `fit_anonymous`).")
 
 def default_workers() -> int:
     "2 Dask workers where 2+ cores exist, else 1 (serial)."
