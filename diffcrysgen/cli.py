@@ -5,7 +5,7 @@
 # %% ../nbs/28_cli.ipynb #d9577c15
 from __future__ import annotations
 import argparse, importlib, os, sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 import numpy as np
@@ -150,7 +150,7 @@ register("data", "funnel report and summary of a shipped MP-20 split", _data_arg
 
 # %% ../nbs/28_cli.ipynb #22d1683c
 def _demo_generate(args) -> Path | None:
-    "Generate `args.n` crystals with the checkpoint into a new run folder (Parquet + CIFs) and print its summary."
+    "Generate `args.n` crystals into a new run folder (Parquet + CIFs), then the same seeds in templates; summaries."
     ckpt = checkpoint_path(args.checkpoint, check=False)
     if not ckpt.exists():
         print(f"generation: skipped, no checkpoint at {ckpt} yet (train one with nbs/14_train.ipynb)")
@@ -160,6 +160,12 @@ def _demo_generate(args) -> Path | None:
                    write_cifs=True, progress=not args.quiet)
     print(f"generated {args.n} crystals with {ckpt.name} into {out} (Parquet parts, CIFs of valid crystals in cif/)")
     print(format_summary(summarise(out)))
+    t_out = None if args.out is None else args.out.with_name(args.out.name + "-templates")
+    t_out = generate(args.n, t_out, replace(cfg, templates="train"), ckpt, seed=args.seed,
+                     batch_size=min(args.n, 256), device="auto", write_cifs=True, progress=not args.quiet)
+    print(f"\nthe same seeds inside space-group templates of MP-20 train crystals (`sample --templates train`) "
+          f"into {t_out}")
+    print(format_summary(summarise(t_out)))
     return out
 
 # %% ../nbs/28_cli.ipynb #ad60994f
