@@ -160,7 +160,7 @@ def _demo_generate(args) -> Path | None:
                    write_cifs=True, progress=not args.quiet)
     print(f"generated {args.n} crystals with {ckpt.name} into {out} (Parquet parts, CIFs of valid crystals in cif/)")
     print(format_summary(summarise(out)))
-    t_out = None if args.out is None else args.out.with_name(args.out.name + "-templates")
+    t_out = None if args.out is None else Path(f"{args.out}-templates")
     t_out = generate(args.n, t_out, replace(cfg, templates="train"), ckpt, seed=args.seed,
                      batch_size=min(args.n, 256), device="auto", write_cifs=True, progress=not args.quiet)
     print(f"\nthe same seeds inside space-group templates of MP-20 train crystals (`sample --templates train`) "
