@@ -131,7 +131,7 @@ def _embedding(self: Pairformer, x: torch.Tensor, c_noise: torch.Tensor, cond: t
     return emb
 
 def _decoded(self: Pairformer, x: torch.Tensor, c_noise: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    "Float32 noise labels (B,) and the physical IRCR (B, 3, 136) of the noisy input x = c_in·x · √(σ_data² + σ²)."
+    "Float32 noise labels (B,) and the physical IRCR (B, 3, 136) of the noisy input x = c_in·x·√(σ_data² + σ²)."
     cn = c_noise.float()
     sigma = (4 * cn).exp()[:, None, None]
     return cn, _physical(x.float() * (self.sigma_data ** 2 + sigma ** 2).sqrt(), self.lo, self.hi)[1]

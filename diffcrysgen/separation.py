@@ -102,7 +102,7 @@ def site_elements(u: torch.Tensor) -> torch.Tensor:
     return z_col.gather(1, u[:, :, ROW_O].argmax(1))
 
 def pair_state(u: torch.Tensor, R: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    "Minimum-image vectors i→j (B, 3, S, S) (fractions), lengths (B, S, S) Å, their r_min, and occupied pairs i ≠ j."
+    "Minimum-image vectors i→j (B, 3, S, S), lengths (B, S, S) Å, their r_min, and the occupied pairs i ≠ j."
     f = u[..., ROW_C]
     d = _wrap(f[..., None, :] - f[..., :, None])                                # d[..., i, j] = f_j − f_i
     r = pair_lengths(d, cell_metric(u))
@@ -197,7 +197,7 @@ def pair_penalty(D: torch.Tensor,          # estimate (B, 3, 136), scaled
                  lo, hi,                   # the scaler's bounds (136,)
                  sigma_max: float = 1.0,
                  R: torch.Tensor | None = None) -> torch.Tensor:
-    "(B,) mean of (1 − r / r_min)₊² over x0's occupied pairs, r from D's coordinates in x0's cell; 0 above sigma_max."
+    "(B,) mean of (1 − r / r_min)₊² over x0's occupied pairs (r: D's coordinates in x0's cell); 0 over sigma_max."
     R = pair_matrix() if R is None else R
     lo = torch.as_tensor(lo, dtype=torch.float32, device=D.device)
     hi = torch.as_tensor(hi, dtype=torch.float32, device=D.device)
