@@ -100,3 +100,12 @@ STAB_TEST_N ?= 50
 STAB_KIT ?= kit, shipped model=
 stability: install
 	$(PY) bench/stability.py --n $(STAB_N) --n-peer $(STAB_PEER_N) --n-test $(STAB_TEST_N) --kit "$(STAB_KIT)"
+
+## Issue #28's relaxation speed: CPU per crystal of the issue's protocol, with the stall stop, and as the kit relaxes
+## now (filter forces once per state, one BLAS thread), on the same 24 kit and 16 DiffCSP crystals (~25 min, one core;
+## needs gen/stability-2048 from `make stability`). `make hull-extra`: verdicts that change when the hull also holds
+## the mp-extra crystals, from the cached stability draws (a minute, no relaxation).
+bench-relax: install
+	$(PY) bench/relax_speed.py
+hull-extra: install
+	$(PY) bench/hull_extra.py

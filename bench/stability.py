@@ -15,6 +15,7 @@ the published S.U.N. rows copied (their protocol differs), and writes it with ev
 import argparse, json, os, re, shlex, subprocess, sys, time
 from pathlib import Path
 from diffcrysgen.evaluate import EvalConfig, evaluate, jsonable
+from diffcrysgen.relax import HULL_KINDS
 
 ROOT = Path(__file__).resolve().parents[1]
 KEYS = ("converged", "stable", "metastable", "unique", "novel", "sun", "msun", "sun_smact", "matched",
@@ -54,9 +55,9 @@ def kit_run(extra: str, gen_n: int, gen_dir: Path) -> Path:
         raise SystemExit(f"stability.py: `sample` into {run} failed (its error is above)")
     return run
 
-def stability_row(source: str, pool: int | None, n: int, workers: int) -> dict:
+def stability_row(source: str, pool: int | None, n: int, workers: int, hull: str = EvalConfig.hull) -> dict:
     "`evaluate` of `source` (its first `pool` crystals; None: all), `n` of them relaxed; no per-crystal table."
-    cfg = EvalConfig(coverage=False, matchers=("mattergen",), workers=workers, n=pool, stability=n)
+    cfg = EvalConfig(coverage=False, matchers=("mattergen",), workers=workers, n=pool, stability=n, hull=hull)
     return {k: v for k, v in evaluate(source, cfg).items() if k != "crystals"}
 
 def _pct(s: dict) -> str:
@@ -99,7 +100,7 @@ def caption(rows: list[tuple[str, dict]], seconds: float) -> str:
     times = [r["stability"]["relax_seconds"] for _, r in rows]
     relax_s = sum((t["mean"] or 0) * t["n"] for t in times)
     return (f"{h['mlip']} relaxation (FIRE, cell and positions, fmax {c['fmax']} eV/Å, ≤ {c['steps']} steps, "
-            f"draw seed {c['seed']}); E_hull (eV/atom) against the `{h['kind']}` hull ({h['phases']:,} MP-20 phases, "
+            f"draw seed {c['seed']}); E_hull (eV/atom) against the `{h['kind']}` hull ({h['phases']:,} known phases, "
             f"static CHGNet energies); 95 % Wilson intervals in brackets; s per crystal: mean relaxation time (one "
             f"CHGNet thread per worker); relaxations {relax_s:.0f} s in all, this invocation {seconds:.0f} s wall "
             f"(cached parts reused). Stalled: FIRE stopped after {c.get('stall_steps', 0)} steps without a new low of "
@@ -121,6 +122,7 @@ def parse(argv=None) -> argparse.Namespace:
     p.add_argument("--n-test", type=int, default=50, help="MP-20 test crystals relaxed (drawn from the first 1,000)")
     p.add_argument("--gen-n", type=int, default=2048, help="crystals each kit row generates")
     p.add_argument("--gen-dir", type=Path, default=ROOT / "gen", help="where the kit rows' runs go")
+    p.add_argument("--hull", choices=HULL_KINDS, default=EvalConfig.hull, help="known phases of the hull")
     p.add_argument("--workers", type=int, default=default_workers(), help="Dask workers (1: serial)")
     stamp = time.strftime("%Y%m%d-%H%M%S")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / f"stability-{stamp}",
@@ -141,12 +143,13 @@ def main(argv=None) -> int:
     torch.set_num_threads(1)
     t0 = time.time()
     runs = [(label, extra, kit_run(extra, a.gen_n, a.gen_dir)) for label, extra in a.kit]
-    rows = [(f"{label} (`sample --fast {extra}`)".replace(" `)", "`)"), stability_row(str(run), None, a.n, a.workers))
+    label_of = lambda label, extra: f"{label} (`sample --fast {extra}`)".replace(" `)", "`)")
+    rows = [(label_of(label, extra), stability_row(str(run), None, a.n, a.workers, a.hull))
             for label, extra, run in runs]
     if a.n_peer:
-        rows.append((PEER_LABEL, stability_row("diffcsp", a.peer_pool, a.n_peer, a.workers)))
+        rows.append((PEER_LABEL, stability_row("diffcsp", a.peer_pool, a.n_peer, a.workers, a.hull)))
     if a.n_test:
-        rows.append((TEST_LABEL, stability_row("test", 1000, a.n_test, a.workers)))
+        rows.append((TEST_LABEL, stability_row("test", 1000, a.n_test, a.workers, a.hull)))
     seconds = time.time() - t0
     text = "\n".join([table(rows), "", caption(rows, seconds), "", *[row_note(l, r) for l, r in rows]])
     a.out.parent.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ from .metrics import (CLASSES, FP_SYMPREC, MATCHERS, SPLIT_SOURCES, CrystalSet, 
                                  element_counts, emd, formulas, is_external, load_crystal_set, novel_mask,
                                  outside_ircr, predicted_hform, set_fingerprints, structure_validity,
                                  symmetry_comparison, symmetry_stats, unique_classes, primitive_cells)
-from .relax import RelaxConfig
+from .relax import HULL_KINDS, RelaxConfig
 from .stability import StabilityConfig, relax_sample, stability_metrics
 
 # %% auto #0
@@ -54,7 +54,7 @@ class EvalConfig:
     stability_seed: int = 0                  # seed of that draw
     fmax: float = 0.05                       # relaxation: converged below this force, eV/Å
     relax_steps: int = 500                   # relaxation: FIRE step limit
-    hull: str = "chgnet"                     # known phases of the stability hull (`relax.known_phases`)
+    hull: str = StabilityConfig.hull         # known phases of the stability hull (`relax.HULL_KINDS`)
     stall_steps: int = RelaxConfig.stall_steps   # relaxation: stalled after this many steps without a new force low
     primitive: bool = False                  # reduce every crystal to its primitive cell first
 
@@ -353,8 +353,9 @@ def _stability_lines(r: dict) -> list[str]:
                  f"{_f(s[k]['lo'], 1)}–{_f(s[k]['hi'], 1)}") for k in STABILITY_LABELS if k in s]   # older results
     stall = f", stalled after {c['stall_steps']} steps without a new force low" if c.get("stall_steps") else ""
     caption = (f"Stability of {s['n']:,} crystals drawn with seed {c['seed']}, relaxed with {h['mlip']} (FIRE, cell "
-               f"and positions, fmax {c['fmax']} eV/Å, ≤ {c['steps']} steps{stall}); E_hull against the `{h['kind']}` "
-               f"hull ({h['phases']:,} known phases); stable: E_hull ≤ 0, metastable: E_hull ≤ 0.1 eV/atom; novelty "
+               f"and positions, fmax {c['fmax']} eV/Å, ≤ {c['steps']} steps{stall}); E_hull against the "
+               f"`{h['kind']}` hull ({h['phases']:,} known phases); stable: E_hull ≤ 0, metastable: E_hull ≤ 0.1 "
+               f"eV/atom; novelty "
                f"against {s['novelty_reference']['set']} (beyond substitution: no match with elements anonymised); "
                f"statuses {s['statuses']}:")
     summary = (f"RMSD generated → relaxed (matched crystals): mean {q(s['rmsd_angstrom']['mean'])} Å, "
@@ -460,9 +461,10 @@ def add_evaluate_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParse
     p.add_argument("--stall-steps", type=count(0), default=d.stall_steps,
                    help="stop a relaxation as stalled (not converged) after this many FIRE steps without a new low of "
                         "the largest force (0: never)")
-    p.add_argument("--hull", choices=["chgnet", "chgnet+mp", "mp"], default=d.hull,
-                   help="known phases of the stability hull: static CHGNet energies of MP-20 (chgnet), those plus MP "
-                        "DFT values where CHGNet has none (chgnet+mp), MP DFT only (mp)")
+    p.add_argument("--hull", choices=HULL_KINDS, default=d.hull,
+                   help="known phases of the stability hull: static CHGNet energies of MP-20 and of the 22,099 "
+                        "mp-extra crystals (chgnet+extra), of MP-20 only (chgnet), those plus MP DFT values where "
+                        "CHGNet has none (chgnet+mp), MP DFT only (mp)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     return p
 

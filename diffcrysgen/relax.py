@@ -13,18 +13,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 from pymatgen.core import Element, Structure
 from .analysis import min_distances
-from .data import data_dir, load_mp20, structures as table_structures
-from .hull import KnownHull, _composition, hull_entries
+from .data import data_dir, load_extra, load_mp20, structures as table_structures
+from .hull import KnownHull, _composition, chemsys_of, hull_entries
 from .runs import write_parquet_atomic
 
 # %% auto #0
-__all__ = ['COLLAPSE_EVERY', 'STALL_FLOOR', 'REFERENCE_RELAX', 'load_chgnet', 'chgnet_calculator', 'RelaxConfig', 'input_problem',
-           'broken_variant', 'RelaxationError', 'stalled', 'relax', 'reference_path', 'element_candidates',
-           'static_energies', 'build_references', 'read_references', 'chemical_potentials', 'formation_energy',
-           'known_phases', 'validation_hull', 'mu_of']
+__all__ = ['COLLAPSE_EVERY', 'STALL_FLOOR', 'BLAS_THREADS', 'REFERENCE_RELAX', 'HULL_KINDS', 'load_chgnet', 'chgnet_calculator',
+           'RelaxConfig', 'input_problem', 'broken_variant', 'RelaxationError', 'stalled', 'OncePerState', 'relax',
+           'reference_path', 'element_candidates', 'static_energies', 'build_references', 'read_references',
+           'extra_energy_path', 'build_extra_energies', 'read_extra_energies', 'chemical_potentials',
+           'formation_energy', 'extra_phases', 'known_phases', 'validation_hull', 'mu_of']
 
 # %% ../nbs/18_relax.ipynb #274ac919
 @functools.lru_cache(maxsize=2)
@@ -116,20 +118,44 @@ def stalled(max_forces: list, window: int, floor: float = 0.0) -> bool:
     low = min(max_forces[:-window])
     return min(max_forces[-window:]) >= low > floor
 
+# %% ../nbs/18_relax.ipynb #26e62606
+from ase.filters import FrechetCellFilter
+
+class OncePerState(FrechetCellFilter):
+    "ASE's FrechetCellFilter with its forces and positions computed once per state of the atoms (same numbers)."
+    def _state(self) -> bytes:
+        "The atoms' positions and cell, as bytes."
+        return self.atoms.positions.tobytes() + self.atoms.cell.array.tobytes()
+
+    def _once(self, name: str, compute):
+        "The value `name` of the current state, computed by `compute()` only when the state changed."
+        memo = self.__dict__.setdefault("_memo", {})
+        if memo.get(name, (None,))[0] != (key := self._state()):
+            memo[name] = (key, compute())
+        return memo[name][1].copy()
+
+    def get_forces(self, **kwargs):
+        return self._once("forces", lambda: super(OncePerState, self).get_forces(**kwargs))
+
+    def get_positions(self):
+        return self._once("positions", lambda: super(OncePerState, self).get_positions())
+
+
 # %% ../nbs/18_relax.ipynb #f408dfa3
+BLAS_THREADS = 1   # the filter's 3×3 matrix functions: more BLAS threads only wait on each other (2.1× the CPU on 2)
+
 def relax(s: Structure, calc, cfg: RelaxConfig = RelaxConfig()) -> dict:
     "FIRE relaxation of one structure on CHGNet: final structure, convergence, steps, energy, forces, magnetic moments."
-    from ase.filters import FrechetCellFilter
     from ase.optimize import FIRE
     from pymatgen.io.ase import AseAtomsAdaptor
     atoms = AseAtomsAdaptor.get_atoms(Structure(s.lattice, s.species, s.frac_coords))
     atoms.calc = calc
     v0 = atoms.get_volume()
-    target = FrechetCellFilter(atoms) if cfg.relax_cell else atoms
+    target = OncePerState(atoms) if cfg.relax_cell else atoms
     opt = FIRE(target, logfile=None)
     opt.attach(lambda: _check_step(atoms, opt.nsteps, v0, cfg))
     forces = []                                                          # largest force after each step, eV/Å
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
         warnings.filterwarnings("ignore", message="Converting a tensor with requires_grad")   # a torch notice in CHGNet
         for converged in opt.irun(fmax=cfg.fmax, steps=cfg.steps):   # as `opt.run`, with the stall stop
             forces.append(float(np.linalg.norm(target.get_forces(), axis=1).max()))
@@ -283,6 +309,35 @@ def read_references(model: str = "0.3.0") -> pd.DataFrame:
         raise FileNotFoundError(f"{p}: no CHGNet reference energies for model {model!r}; build them with {rebuild}")
     return pd.read_parquet(p)
 
+# %% ../nbs/18_relax.ipynb #0c0b484d
+def extra_energy_path(model: str = "0.3.0") -> Path:
+    "The shipped table of static CHGNet energies of the mp-extra crystals for `model`."
+    return data_dir() / "chgnet" / f"extra-energies-{model}.parquet"
+
+def build_extra_energies(path=None, model: str = "0.3.0", device: str = "cpu", n: int | None = None,
+                         chunk_size: int = 512, progress: bool = True) -> Path:
+    "Static CHGNet energies of the first `n` (all: None) mp-extra crystals, in resumable parts; refuses to overwrite."
+    path = Path(path or extra_energy_path(model))
+    if path.exists():
+        raise FileExistsError(f"{path} exists; delete it first to rebuild")
+    parts = path.with_name(path.stem + ".parts")
+    parts.mkdir(parents=True, exist_ok=True)
+    df = load_extra().iloc[:n].assign(source="mp-extra")
+    files = _chunks(parts, "static", len(df), chunk_size, lambda a, b: _static_rows(df.iloc[a:b], model, device),
+                    progress)
+    write_parquet_atomic(pd.concat([pd.read_parquet(f) for f in files], ignore_index=True), path)
+    shutil.rmtree(parts)
+    return path
+
+def read_extra_energies(model: str = "0.3.0") -> pd.DataFrame:
+    "The shipped static CHGNet energies of the mp-extra crystals; a one-line error with the rebuild command if missing."
+    p = extra_energy_path(model)
+    if not p.exists():
+        rebuild = f"`relax.build_extra_energies(model={model!r})` (about 25 min on one CPU thread)"
+        raise FileNotFoundError(f"{p}: no mp-extra CHGNet energies for model {model!r}; build them with {rebuild}")
+    return pd.read_parquet(p)
+
+
 # %% ../nbs/18_relax.ipynb #e5ce6885
 def chemical_potentials(refs: pd.DataFrame) -> pd.Series:
     "μ per element symbol (eV/atom): the lowest CHGNet energy among the element's references."
@@ -298,18 +353,34 @@ def formation_energy(formulas, energy_per_atom, mu: pd.Series) -> np.ndarray:
     return np.asarray(energy_per_atom, float) - np.asarray(ref, float)
 
 # %% ../nbs/18_relax.ipynb #9ee2e5f7
+HULL_KINDS = ("chgnet+extra", "chgnet", "chgnet+mp", "mp")   # known phases a hull can hold (`known_phases`)
+
+def extra_phases(mu: pd.Series, model: str = "0.3.0") -> pd.DataFrame:
+    "The mp-extra crystals as known phases (`hull_entries` columns) with static CHGNet formation energies from μ."
+    ex = read_extra_energies(model)
+    ex = ex[ex.energy_per_atom.notna()]
+    h = formation_energy(ex.formula, ex.energy_per_atom, mu)
+    return pd.DataFrame(dict(material_id=ex.name.to_numpy(), formula=ex.formula.to_numpy(),
+                             chemsys=chemsys_of(_composition(str(f)) for f in ex.formula), hform=h))
+
 def known_phases(kind: str = "chgnet+mp", model: str = "0.3.0") -> pd.DataFrame:
-    "Known phases of the validation hull (`hull_entries` columns) with CHGNet or MP formation energies, eV/atom."
-    if kind not in ("chgnet+mp", "chgnet", "mp"):
-        raise ValueError(f"unknown hull {kind!r}; choose 'chgnet+mp', 'chgnet' or 'mp'")
+    "Known phases (`hull_entries` columns, h_form eV/atom) of a `HULL_KINDS` kind: CHGNet's MP-20 (+ MP, + mp-extra)."
+    if kind not in HULL_KINDS:
+        raise ValueError(f"unknown hull {kind!r}; choose one of {', '.join(HULL_KINDS)}")
     mp = hull_entries()
     if kind == "mp":
         return mp
     refs = read_references(model)
     st = refs[(refs.kind == "static") & refs.energy_per_atom.notna()]
-    h = pd.Series(formation_energy(st.formula, st.energy_per_atom, chemical_potentials(refs)), index=st.name.to_numpy())
+    mu = chemical_potentials(refs)
+    h = pd.Series(formation_energy(st.formula, st.energy_per_atom, mu), index=st.name.to_numpy())
     chg = mp[mp.material_id.isin(h.index)].assign(hform=lambda d: h.reindex(d.material_id).to_numpy())
-    out = chg if kind == "chgnet" else pd.concat([chg, mp[~mp.material_id.isin(h.index)]], ignore_index=True)
+    rest = mp.iloc[:0]
+    if kind == "chgnet+mp":
+        rest = mp[~mp.material_id.isin(h.index)]              # MP's DFT h_form where CHGNet has none
+    if kind == "chgnet+extra":
+        rest = extra_phases(mu, model)
+    out = pd.concat([chg, rest[~rest.material_id.isin(chg.material_id)]], ignore_index=True)
     return out[np.isfinite(out.hform.to_numpy())].reset_index(drop=True)
 
 # %% ../nbs/18_relax.ipynb #f61d4355

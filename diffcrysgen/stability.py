@@ -23,8 +23,8 @@ from .metrics import (MATCHERS, CrystalSet, anonymous_formula, formulas, novel_b
 
 # %% auto #0
 __all__ = ['STABLE_EHULL', 'METASTABLE_EHULL', 'RMSD_MATCHER', 'STAB_ROW', 'RELAXED', 'StabilityConfig', 'relax_config', 'wilson',
-           'share', 'stability_rows', 'relaxation_rmsd', 'relax_crystal', 'relax_part', 'stability_dir', 'relax_sample',
-           'first_of_class', 'stability_metrics']
+           'share', 'stability_rows', 'relaxation_rmsd', 'relax_crystal', 'with_e_hull', 'relax_part', 'stability_dir',
+           'relax_sample', 'first_of_class', 'stability_metrics']
 
 # %% ../nbs/20_stability.ipynb #eb58ff63
 STABLE_EHULL, METASTABLE_EHULL = 0.0, 0.1                 # eV/atom: S.U.N. (E_hull ≤ 0) and MSUN (≤ 0.1)
@@ -40,8 +40,8 @@ class StabilityConfig:
     stall_steps: int = RelaxConfig.stall_steps   # stop as stalled (not converged) after this many steps without a
                                                  # new low of the largest force (`relax.stalled`); 0: never
     model: str = "0.3.0"        # CHGNet weights (the chgnet wheel's)
-    hull: str = "chgnet"        # known phases (`relax.known_phases`): "chgnet" (static CHGNet energies of MP-20),
-                                # "chgnet+mp" or "mp"
+    hull: str = "chgnet+extra"  # known phases (`relax.HULL_KINDS`): static CHGNet energies of MP-20 and mp-extra;
+                                # "chgnet" (MP-20 only), "chgnet+mp" or "mp". Only E_hull depends on it, never a cache
     symprec: float = 0.1        # spglib tolerance before and after, Å
     part_size: int = 4          # crystals per cached part (one Dask task)
 
@@ -92,8 +92,8 @@ def relaxation_rmsd(before: Structure, after: Structure) -> tuple[bool, float, f
     return True, float(d[0]), float(d[0]) * ((before.volume + after.volume) / 2 / len(before)) ** (1 / 3)
 
 # %% ../nbs/20_stability.ipynb #44ccbaf8
-def relax_crystal(s: Structure | None, why: str, calc, cfg: StabilityConfig, mu: pd.Series, hull) -> dict:
-    "The stability row of one crystal (None: no structure, for the reason `why`); failures are recorded, never raised."
+def relax_crystal(s: Structure | None, why: str, calc, cfg: StabilityConfig, mu: pd.Series) -> dict:
+    "The stability row (E_hull NaN) of one crystal or None (no structure, for `why`); failures recorded, not raised."
     if s is None:
         return dict(STAB_ROW, status="no structure", error=why)
     row = dict(STAB_ROW, formula=s.composition.reduced_formula)
@@ -113,14 +113,25 @@ def relax_crystal(s: Structure | None, why: str, calc, cfg: StabilityConfig, mu:
     return row | dict(status=status, converged=r["converged"],
                       n_steps=r["n_steps"], seconds=time.perf_counter() - t0,
                       spacegroup_after=symmetry(out, cfg.symprec)[0], energy_per_atom=r["energy_per_atom"],
-                      hform=h, e_hull=float(hull.e_above_hull([row["formula"]], [h])[0]), matched=matched,
+                      hform=h, matched=matched,
                       rmsd=rms, rmsd_angstrom=rms_a, relaxed=json.dumps(out.as_dict()))
+
+# %% ../nbs/20_stability.ipynb #729bfa16
+def with_e_hull(rows: pd.DataFrame, cfg: StabilityConfig) -> pd.DataFrame:
+    "The rows with E_hull (eV/atom) of their formation energies against `cfg.hull`; NaN where there is none."
+    h = rows.hform.to_numpy(float)
+    e = np.full(len(rows), np.nan)
+    ok = np.flatnonzero(np.isfinite(h))
+    if len(ok):
+        e[ok] = validation_hull(cfg.hull, cfg.model).e_above_hull(list(rows.formula.to_numpy()[ok]), h[ok])
+    return rows.assign(e_hull=e)
+
 
 # %% ../nbs/20_stability.ipynb #724873ab
 def relax_part(items: list[tuple], cfg: StabilityConfig) -> pd.DataFrame:
-    "Stability rows of (row, id, structure or None, why) items; CHGNet, μ and the hull load once per process."
-    calc, mu, hull = chgnet_calculator(cfg.model), mu_of(cfg.model), validation_hull(cfg.hull, cfg.model)
-    rows = [relax_crystal(s, why, calc, cfg, mu, hull) | dict(row=int(r), id=str(i)) for r, i, s, why in items]
+    "Stability rows of (row, id, structure or None, why) items; CHGNet and μ load once per process."
+    calc, mu = chgnet_calculator(cfg.model), mu_of(cfg.model)
+    rows = [relax_crystal(s, why, calc, cfg, mu) | dict(row=int(r), id=str(i)) for r, i, s, why in items]
     return pd.DataFrame(rows, columns=list(STAB_ROW))
 
 # %% ../nbs/20_stability.ipynb #62ed2a34
@@ -136,7 +147,7 @@ def stability_dir(cs: CrystalSet, cfg: StabilityConfig) -> Path:
     "Cache folder of a set's stability draws with these settings (any n)."
     # `<run>/stability/seed<S>-<key>/` for a run, `evaluations/<split>/stability/seed<S>-<key>/` for a split
     ids = hashlib.sha256("\n".join(map(str, cs.ids)).encode()).hexdigest()
-    spec = dict(config={k: v for k, v in asdict(cfg).items() if k != "n"}, ids=ids)
+    spec = dict(config={k: v for k, v in asdict(cfg).items() if k not in ("n", "hull")}, ids=ids)   # E_hull: later
     spec |= dict(primitive=True) if cs.info.get("primitive") else {}      # primitive cells of the same ids
     key = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
     base = Path(cs.name) if cs.info.get("kind") == "run" else data_dir().parent / "evaluations" / Path(cs.name).name
@@ -171,7 +182,7 @@ def relax_sample(cs: CrystalSet, cfg: StabilityConfig, workers: int = 0, progres
     bar.close()
     if not paths:
         return pd.DataFrame(columns=list(STAB_ROW))
-    return pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True)
+    return with_e_hull(pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True), cfg)
 
 # %% ../nbs/20_stability.ipynb #6e21774b
 RELAXED = ("converged", "not converged", "stalled")   # statuses of a relaxation that ran to its end
