@@ -101,6 +101,17 @@ STAB_KIT ?= kit, shipped model=
 stability: install
 	$(PY) bench/stability.py --n $(STAB_N) --n-peer $(STAB_PEER_N) --n-test $(STAB_TEST_N) --kit "$(STAB_KIT)"
 
+## Issue #27's magnets: MAG_N crystals conditioned on Ms ≥ 1 T inside uniaxial templates (tetragonal, trigonal,
+## hexagonal; `--spacegroup uniaxial`) beside MAG_N unconstrained ones with the same condition, each through the
+## paper's funnel and the CHGNet validation of its top finalists (`screen`); ~30 min on 2 cores at 10,000 each.
+MAG_N ?= 10000
+MAG_SAMPLE := sample --fast --n $(MAG_N) --seed 0 --condition 'Ms>=1' --quiet
+magnets: install
+	$(VENV)/bin/diffcrysgen $(MAG_SAMPLE) --out gen/magnets-free-$(MAG_N)
+	$(VENV)/bin/diffcrysgen $(MAG_SAMPLE) --spacegroup uniaxial --out gen/magnets-uniaxial-$(MAG_N)
+	$(VENV)/bin/diffcrysgen screen gen/magnets-free-$(MAG_N) --out screen/magnets-free-$(MAG_N) --quiet
+	$(VENV)/bin/diffcrysgen screen gen/magnets-uniaxial-$(MAG_N) --out screen/magnets-uniaxial-$(MAG_N) --quiet
+
 ## Issue #28's relaxation speed: CPU per crystal of the issue's protocol, with the stall stop, and as the kit relaxes
 ## now (filter forces once per state, one BLAS thread), on the same 24 kit and 16 DiffCSP crystals (~25 min, one core;
 ## needs gen/stability-2048 from `make stability`). `make hull-extra`: verdicts that change when the hull also holds

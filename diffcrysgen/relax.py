@@ -118,7 +118,7 @@ def stalled(max_forces: list, window: int, floor: float = 0.0) -> bool:
     low = min(max_forces[:-window])
     return min(max_forces[-window:]) >= low > floor
 
-# %% ../nbs/18_relax.ipynb #26e62606
+# %% ../nbs/18_relax.ipynb #4f775d41
 from ase.filters import FrechetCellFilter
 
 class OncePerState(FrechetCellFilter):
@@ -276,15 +276,19 @@ def _reference_crystals(splits, elements) -> pd.DataFrame:
     return df[df.atomic_numbers.map(lambda z: {Element.from_Z(int(i)).symbol for i in z} <= set(elements))]
 
 # %% ../nbs/18_relax.ipynb #21326921
-def build_references(path=None, model: str = "0.3.0", splits=("train", "val", "test"), elements=None,
-                     device: str = "cpu", chunk_size: int = 512, progress: bool = True) -> Path:
-    "Rebuild the CHGNet reference table: static energies of MP-20 crystals, relaxed energies of element candidates."
-    path = Path(path or reference_path(model))
+def _build_table(path: Path, files) -> Path:
+    "Write the table of the part files that `files(parts)` makes (finished parts kept) to `path`, never over one."
     if path.exists():
         raise FileExistsError(f"{path} exists; delete it first to rebuild")
     parts = path.with_name(path.stem + ".parts")
     parts.mkdir(parents=True, exist_ok=True)
-    df = _reference_crystals(splits, elements)
+    write_parquet_atomic(pd.concat([pd.read_parquet(f) for f in files(parts)], ignore_index=True), path)
+    shutil.rmtree(parts)
+    return path
+
+def _reference_parts(parts: Path, df: pd.DataFrame, splits, elements, model: str, device: str, chunk_size: int,
+                     progress: bool) -> list[Path]:
+    "The reference table's part files in `parts`: static energies, crystals without positions, element candidates."
     pos = df[df.has_positions]
     nop = df[~df.has_positions]                               # a row with the reason each, no energy
     files = _chunks(parts, "static", len(pos), chunk_size,
@@ -296,20 +300,29 @@ def build_references(path=None, model: str = "0.3.0", splits=("train", "val", "t
     cfg = replace(REFERENCE_RELAX, model=model, device=device)
     files += _chunks(parts, "elements", len(names), 16,
                      lambda a, b: _relaxed_rows(names[a:b], structs[a:b], calc, cfg), progress)
-    write_parquet_atomic(pd.concat([pd.read_parquet(f) for f in files], ignore_index=True), path)
-    shutil.rmtree(parts)
-    return path
+    return files
+
+def build_references(path=None, model: str = "0.3.0", splits=("train", "val", "test"), elements=None,
+                     device: str = "cpu", chunk_size: int = 512, progress: bool = True) -> Path:
+    "Rebuild the CHGNet reference table: static energies of MP-20 crystals, relaxed energies of element candidates."
+    df = _reference_crystals(splits, elements)
+    make = lambda parts: _reference_parts(parts, df, splits, elements, model, device, chunk_size, progress)
+    return _build_table(Path(path or reference_path(model)), make)
+
 
 # %% ../nbs/18_relax.ipynb #adf91f64
-def read_references(model: str = "0.3.0") -> pd.DataFrame:
-    "The shipped CHGNet reference table of `model`; a one-line error with the rebuild command when it is missing."
-    p = reference_path(model)
+def _read_built(p: Path, what: str, rebuild: str) -> pd.DataFrame:
+    "A shipped table, or a one-line error saying what is missing and the command that builds it."
     if not p.exists():
-        rebuild = f"`relax.build_references(model={model!r})` (about 45 min on one CPU thread)"
-        raise FileNotFoundError(f"{p}: no CHGNet reference energies for model {model!r}; build them with {rebuild}")
+        raise FileNotFoundError(f"{p}: no {what}; build them with {rebuild}")
     return pd.read_parquet(p)
 
-# %% ../nbs/18_relax.ipynb #0c0b484d
+def read_references(model: str = "0.3.0") -> pd.DataFrame:
+    "The shipped CHGNet reference table of `model`; a one-line error with the rebuild command when it is missing."
+    return _read_built(reference_path(model), f"CHGNet reference energies for model {model!r}",
+                       f"`relax.build_references(model={model!r})` (about 45 min on one CPU thread)")
+
+# %% ../nbs/18_relax.ipynb #39d3eede
 def extra_energy_path(model: str = "0.3.0") -> Path:
     "The shipped table of static CHGNet energies of the mp-extra crystals for `model`."
     return data_dir() / "chgnet" / f"extra-energies-{model}.parquet"
@@ -317,25 +330,15 @@ def extra_energy_path(model: str = "0.3.0") -> Path:
 def build_extra_energies(path=None, model: str = "0.3.0", device: str = "cpu", n: int | None = None,
                          chunk_size: int = 512, progress: bool = True) -> Path:
     "Static CHGNet energies of the first `n` (all: None) mp-extra crystals, in resumable parts; refuses to overwrite."
-    path = Path(path or extra_energy_path(model))
-    if path.exists():
-        raise FileExistsError(f"{path} exists; delete it first to rebuild")
-    parts = path.with_name(path.stem + ".parts")
-    parts.mkdir(parents=True, exist_ok=True)
     df = load_extra().iloc[:n].assign(source="mp-extra")
-    files = _chunks(parts, "static", len(df), chunk_size, lambda a, b: _static_rows(df.iloc[a:b], model, device),
-                    progress)
-    write_parquet_atomic(pd.concat([pd.read_parquet(f) for f in files], ignore_index=True), path)
-    shutil.rmtree(parts)
-    return path
+    make = lambda a, b: _static_rows(df.iloc[a:b], model, device)
+    return _build_table(Path(path or extra_energy_path(model)),
+                        lambda parts: _chunks(parts, "static", len(df), chunk_size, make, progress))
 
 def read_extra_energies(model: str = "0.3.0") -> pd.DataFrame:
     "The shipped static CHGNet energies of the mp-extra crystals; a one-line error with the rebuild command if missing."
-    p = extra_energy_path(model)
-    if not p.exists():
-        rebuild = f"`relax.build_extra_energies(model={model!r})` (about 25 min on one CPU thread)"
-        raise FileNotFoundError(f"{p}: no mp-extra CHGNet energies for model {model!r}; build them with {rebuild}")
-    return pd.read_parquet(p)
+    return _read_built(extra_energy_path(model), f"mp-extra CHGNet energies for model {model!r}",
+                       f"`relax.build_extra_energies(model={model!r})` (about 10 min on one CPU thread)")
 
 
 # %% ../nbs/18_relax.ipynb #e5ce6885

@@ -33,12 +33,12 @@ from .argtypes import count, real, checked, existing_file, out_folder
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'SOLVERS', 'SHARPEN', 'SHARPEN_MIN_STEPS', 'SHARPEN_MAX', 'SEPARATION', 'TEMPLATES', 'TEMPLATE_SOURCES',
-           'FAST', 'TURBO', 'TEMPLATE_HIT_SYMPREC', 'default_checkpoint', 'checkpoint_path', 'karras_sigmas',
-           'sample_generators', 'randn_per_sample', 'denoiser_fn', 'sharpened', 'low_temperature', 'edm_sampler',
-           'dpm_solver_2m', 'kit_sharpen', 'parse_spacegroups', 'SamplerConfig', 'sampler_denoiser', 'sample_scaled',
-           'decode_samples', 'template_pool', 'crystal_templates', 'template_columns', 'sample_table', 'run_spec',
-           'new_out_dir', 'open_run', 'generate', 'summarise', 'format_summary', 'add_sample_arguments',
-           'check_sample_args', 'sampler_config', 'run_sample']
+           'GROUP_RANGES', 'FAST', 'TURBO', 'TEMPLATE_HIT_SYMPREC', 'default_checkpoint', 'checkpoint_path',
+           'karras_sigmas', 'sample_generators', 'randn_per_sample', 'denoiser_fn', 'sharpened', 'low_temperature',
+           'edm_sampler', 'dpm_solver_2m', 'kit_sharpen', 'parse_spacegroups', 'groups_text', 'SamplerConfig',
+           'sampler_denoiser', 'sample_scaled', 'decode_samples', 'template_pool', 'crystal_templates',
+           'template_columns', 'sample_table', 'run_spec', 'new_out_dir', 'open_run', 'generate', 'summarise',
+           'format_summary', 'add_sample_arguments', 'check_sample_args', 'sampler_config', 'run_sample']
 
 # %% ../nbs/16_sample.ipynb #768d4270
 def default_checkpoint(conditioned: bool = False) -> Path:
@@ -171,16 +171,37 @@ def kit_sharpen(steps: int) -> float:
     return SHARPEN if steps >= SHARPEN_MIN_STEPS else 1.0
 
 # %% ../nbs/16_sample.ipynb #097bf484
+GROUP_RANGES = dict(triclinic=(1, 2), monoclinic=(3, 15), orthorhombic=(16, 74), tetragonal=(75, 142),
+                    trigonal=(143, 167), hexagonal=(168, 194), cubic=(195, 230),
+                    uniaxial=(75, 194))   # tetragonal, trigonal, hexagonal: one unique axis (magnetic anisotropy)
+
+def _group_range(g: str) -> tuple[int, int]:
+    "First and last space-group number of one item: '139', '75-142' or a name of `GROUP_RANGES`."
+    if g.lower() in GROUP_RANGES:
+        return GROUP_RANGES[g.lower()]
+    lo, dash, hi = g.partition("-")
+    ends = (lo, hi) if dash else (lo, lo)
+    if not all(e.strip().isdigit() and 1 <= int(e) <= 230 for e in ends):
+        raise ValueError(f"{g}: not a space-group number (1–230), a range like 75-142, or one of "
+                         f"{', '.join(GROUP_RANGES)}")
+    return int(ends[0]), int(ends[1])
+
 def parse_spacegroups(groups) -> tuple[int, ...]:
-    "Space-group numbers ('139,191' or numbers) as a sorted tuple; a one-line error for one outside 1–230."
+    "Space groups ('139,191', '75-142', 'tetragonal,hexagonal', 'uniaxial' or numbers) as a sorted tuple of numbers."
     items = groups.split(",") if isinstance(groups, str) else groups
     out = set()
     for g in items:
-        g = str(g).strip()
-        if not g.isdigit() or not 1 <= int(g) <= 230:
-            raise ValueError(f"{g}: not a space-group number (1–230)")
-        out.add(int(g))
+        lo, hi = _group_range(str(g).strip())
+        if lo > hi:
+            raise ValueError(f"{g}: an empty range (first above last)")
+        out.update(range(lo, hi + 1))
     return tuple(sorted(out))
+
+def groups_text(groups) -> str:
+    "Space-group numbers in words, consecutive ones as ranges: (75, 76, 77, 191) → '75–77, 191'."
+    g = np.unique(np.asarray(groups, int))
+    runs = np.split(g, np.flatnonzero(np.diff(g) > 1) + 1)
+    return ", ".join(f"{r[0]}" if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
 
 def _template_fields(d: dict | None) -> dict:
     "SamplerConfig's template fields of a run spec's `templates` entry (absent: off)."
@@ -352,7 +373,7 @@ def template_pool(source: str, spacegroups: tuple[int, ...] | None = None,
     fit = fitting_templates(table, len(target.elements), target.counts)
     if len(fit):
         return fit
-    where = "" if spacegroups is None else f" of space groups {','.join(map(str, spacegroups))}"
+    where = "" if spacegroups is None else f" of space groups {groups_text(spacegroups)}"
     if target.counts is None:
         k = len(target.elements)
         raise ValueError(f"elements {target}: no MP-20 train template{where} has {k} element columns")
@@ -610,7 +631,7 @@ def _template_words(tpl: dict | None) -> str | None:
     if tpl is None:
         return None
     groups = tpl["spacegroups"]
-    return tpl["source"] + ("" if groups is None else f" (space groups {', '.join(map(str, groups))})")
+    return tpl["source"] + ("" if groups is None else f" (space groups {groups_text(groups)})")
 
 
 # %% ../nbs/16_sample.ipynb #45a127b6
@@ -681,7 +702,8 @@ def add_sample_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         help=f"generate inside space-group templates: train draws one per crystal from the checkpoint's training split "
              f"(MP-20 train), off: the unconstrained sampler (default {TEMPLATES})")
     arg("--spacegroup", type=checked(parse_spacegroups), default=None, metavar="N[,N...]",
-        help="only templates of these space groups, e.g. 139,191 (implies --templates train)")
+        help="only templates of these space groups: numbers, ranges or crystal systems, e.g. 139,191 or 75-142 or "
+             "tetragonal,hexagonal or uniaxial (tetragonal, trigonal, hexagonal); implies --templates train")
     arg("--fast", action="store_true",
         help="shorthand for --solver dpm2m --steps 20 --precision bf16 (20 network calls; bench/sample_throughput.py)")
     arg("--batch-size", type=count(), default=256, help="crystals per network call")

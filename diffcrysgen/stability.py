@@ -116,7 +116,7 @@ def relax_crystal(s: Structure | None, why: str, calc, cfg: StabilityConfig, mu:
                       hform=h, matched=matched,
                       rmsd=rms, rmsd_angstrom=rms_a, relaxed=json.dumps(out.as_dict()))
 
-# %% ../nbs/20_stability.ipynb #729bfa16
+# %% ../nbs/20_stability.ipynb #30bad0d2
 def with_e_hull(rows: pd.DataFrame, cfg: StabilityConfig) -> pd.DataFrame:
     "The rows with E_hull (eV/atom) of their formation energies against `cfg.hull`; NaN where there is none."
     h = rows.hform.to_numpy(float)

@@ -1,7 +1,7 @@
 """Any generator's crystals through `diffcrysgen evaluate` (issue #28, item 1): the shipped DiffCSP CSV read as an
 external file gives exactly the peer's crystals, and the installed command evaluates a gzipped CSV with a broken row,
 listing that row in unreadable.txt and writing the per-crystal table as CSV and Parquet."""
-import json, shutil, subprocess, sys
+import json
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -11,14 +11,6 @@ from diffcrysgen.metrics import load_crystal_set, structure_cif
 
 ROOT = Path(__file__).resolve().parents[1]
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    "The installed console script, run from the repository root."
-    here = Path(sys.executable).parent / "diffcrysgen"
-    exe = str(here) if here.exists() else shutil.which("diffcrysgen")
-    if exe is None:
-        pytest.fail("the diffcrysgen console script is not installed (pip install -e .)", pytrace=False)
-    return subprocess.run([exe, *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
-
 def test_external_csv_is_the_peer_path():
     peer = load_crystal_set("diffcsp", 20)
     ext = load_crystal_set(str(data_dir() / PEER_SOURCES["diffcsp"]), 20)
@@ -27,12 +19,12 @@ def test_external_csv_is_the_peer_path():
     for k in ("num_atoms", "atomic_numbers", "frac_coords", "cell", "spacegroup"):
         assert np.array_equal(getattr(ext, k), getattr(peer, k)), k
 
-def test_evaluate_external_csv_cli(tmp_path):
+def test_evaluate_external_csv_cli(tmp_path, cli):
     cs = load_crystal_set("test", 3)
     cifs = [structure_cif(cs.structure(i)) for i in range(3)] + ["data_broken\n_cell_length_a 3\n"]
     pd.DataFrame(dict(id=["a", "b", "c", "broken"], cif=cifs)).to_csv(tmp_path / "gen.csv.gz", index=False)
     out = tmp_path / "ev"
-    r = _cli("evaluate", str(tmp_path / "gen.csv.gz"), "--primitive", "--no-coverage", "--workers", "1", "--quiet",
+    r = cli("evaluate", str(tmp_path / "gen.csv.gz"), "--primitive", "--no-coverage", "--workers", "1", "--quiet",
              "--matchers", "genmetrics", "--out", str(out))
     assert r.returncode == 0, r.stderr[-2000:]
     ev = json.loads((out / "evaluation.json").read_text())

@@ -1,7 +1,7 @@
 """A published peer (DiffCSP's raw MP-20 samples, data/peers/) evaluated with the kit's own code (issue #25, item 3):
 the installed `diffcrysgen evaluate diffcsp` on a few crystals, the peer's stability cache beside the kit's, and the
 kit rows of bench/stability.py."""
-import importlib.util, json, shutil, subprocess, sys
+import importlib.util, json
 from pathlib import Path
 import pandas as pd
 import pytest
@@ -10,14 +10,6 @@ from diffcrysgen.metrics import load_crystal_set
 from diffcrysgen.stability import StabilityConfig, stability_dir
 
 ROOT = Path(__file__).resolve().parents[1]
-
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    "The installed console script, run from the repository root."
-    here = Path(sys.executable).parent / "diffcrysgen"
-    exe = str(here) if here.exists() else shutil.which("diffcrysgen")
-    if exe is None:
-        pytest.fail("the diffcrysgen console script is not installed (pip install -e .)", pytrace=False)
-    return subprocess.run([exe, *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
 
 def _bench():
     "bench/stability.py as a module."
@@ -31,9 +23,9 @@ def test_peer_file_ships():
     assert p.is_file() and (p.parent / "README.md").is_file(), p
     assert pd.read_csv(p, nrows=2).columns.tolist() == ["id", "cif"]
 
-def test_evaluate_diffcsp_cli(tmp_path):
+def test_evaluate_diffcsp_cli(tmp_path, cli):
     out = tmp_path / "ev"
-    r = _cli("evaluate", "diffcsp", "--n", "20", "--no-coverage", "--workers", "1", "--quiet", "--out", str(out))
+    r = cli("evaluate", "diffcsp", "--n", "20", "--no-coverage", "--workers", "1", "--quiet", "--out", str(out))
     assert r.returncode == 0, r.stderr[-2000:]
     assert "## `diffcsp` against `test`" in r.stdout
     ev = json.loads((out / "evaluation.json").read_text())
