@@ -6,11 +6,12 @@ diagnostic (noise removed from exact equalities and special positions). `--sharp
 2026-12-02 the only one; `sample --fast` samples the positions at λ = SHARPEN). Prints Markdown; with --json appends one JSON
 line per checkpoint (what docs/experiments.md quotes). All numbers are for raw generated crystals.
 """
-import argparse, json, sys
+import argparse, sys
 from pathlib import Path
 from dataclasses import replace
 from diffcrysgen.probe import ProbeConfig, probe, format_probe
 from diffcrysgen.sample import SHARPEN, TURBO
+from _jsonl import append
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -24,10 +25,9 @@ def main(argv=None) -> int:
     if a.n < 1: p.error(f"--n {a.n}: must be a positive count")
     for ck in a.checkpoints or [None]:
         r = probe(ck, ProbeConfig(n=a.n, seed=a.seed, threads=a.threads), replace(TURBO, sharpen=a.sharpen))
-        print(format_probe(r), flush=True); print()
-        if a.json:
-            a.json.parent.mkdir(parents=True, exist_ok=True)
-            with open(a.json, "a") as fh: fh.write(json.dumps(r) + "\n")
+        print(format_probe(r), flush=True)
+        print()
+        append(r, a.json)
     return 0
 
 if __name__ == "__main__": sys.exit(main())

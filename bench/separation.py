@@ -7,9 +7,10 @@ for: the share of crystals with two atoms closer than 0.5 / 1.0 Å, the median s
 
     .venv/bin/python bench/separation.py [--variants off,push,...] [--n 1024] [--json bench/results/separation-<date>.json]
 """
-import argparse, functools, json, sys, time
+import argparse, functools, sys, time
 from dataclasses import replace
 import numpy as np
+from _jsonl import emit
 
 SIZE_BINS = ((1, 4), (5, 8), (9, 12), (13, 20))
 VARIANTS = {                     # label: (mode, scale, sigma_max)
@@ -76,10 +77,7 @@ def main(argv=None) -> int:
     ref = _real_sets(a.n, a.seed)[1]                                          # MP-20 val, as the probe
     for label in a.variants.split(","):
         row = variant_row(net, scaler, ref, label, a.n, a.seed, a.sharpen) | dict(checkpoint=a.checkpoint or "shipped")
-        print(json.dumps(row), flush=True)
-        if a.json:
-            with open(a.json, "a") as f:
-                f.write(json.dumps(row) + "\n")
+        emit(row, a.json)
     return 0
 
 

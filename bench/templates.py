@@ -21,8 +21,9 @@ the model left empty is dropped by the decoder); for `fit` variants the share of
     .venv/bin/python bench/templates.py [--n 256] [--variants off,all,above0.05,all+fill,fit,...] [--sampler turbo]
         [--json bench/results/templates-<date>.json]
 """
-import argparse, dataclasses, json, sys, time
+import argparse, dataclasses, sys, time
 import numpy as np
+from _jsonl import emit
 
 # label: how templates are given (None: no templates), sigma_min, fill_columns, sigma_fit, tries, canonical order
 _DRAW = dict(mode="draw", sigma_min=0.0, fill=False, canon=False)
@@ -143,10 +144,7 @@ def main(argv=None) -> int:
         df, rows = sample(net, scaler, a.n, a.seed, v, a.batch, a.sampler)
         row = dict(variant=label, sampler=a.sampler, seed=a.seed, wall_s=round(time.time() - t0, 1))
         row |= {k: round(x, 2) if isinstance(x, float) else x for k, x in stats(df, rows).items()}
-        print(json.dumps(row), flush=True)
-        if a.json:
-            with open(a.json, "a") as f:
-                f.write(json.dumps(row) + "\n")
+        emit(row, a.json)
     return 0
 
 

@@ -678,17 +678,24 @@ def unique_classes(structures: list, formulas, tol: dict, workers: int = 2, prog
         out[idx] = idx[lab]
     return out
 
+def _unmatched(structures: list, keys, ref_structures: list, ref_keys, task: tuple, workers: int, progress: bool,
+               label: str) -> np.ndarray:
+    "(n,) True where `task` = (function, tol) finds no match among the references of the same key (formula)."
+    fn, tol = task
+    groups, ref = _by_formula(keys), _by_formula(ref_keys)
+    out = np.ones(len(structures), bool)
+    todo = [k for k in groups if k in ref]
+    jobs = [([structures[i] for i in groups[k]], [ref_structures[j] for j in ref[k]], tol) for k in todo]
+    res = _pmap(fn, jobs, workers, progress, label)
+    for k, r in zip(todo, res):
+        out[groups[k]] = r
+    return out
+
 def novel_mask(structures: list, formulas, ref_structures: list, ref_formulas, tol: dict, workers: int = 2,
                progress: bool = False) -> np.ndarray:
     "(n,) True where a structure matches no reference structure (only same-formula pairs are compared)."
-    groups, ref = _by_formula(formulas), _by_formula(ref_formulas)
-    out = np.ones(len(structures), bool)
-    todo = [f for f in groups if f in ref]
-    tasks = [([structures[i] for i in groups[f]], [ref_structures[j] for j in ref[f]], tol) for f in todo]
-    res = _pmap(_novel_task, tasks, workers, progress, "novelty")
-    for f, r in zip(todo, res):
-        out[groups[f]] = r
-    return out
+    return _unmatched(structures, formulas, ref_structures, ref_formulas, (_novel_task, tol), workers, progress,
+                      "novelty")
 
 # %% ../nbs/19_metrics.ipynb #b702733e
 @functools.lru_cache(maxsize=None)
@@ -710,14 +717,8 @@ def novel_beyond_substitution(structures: list, formulas, ref_structures: list, 
                               workers: int = 2, progress: bool = False) -> np.ndarray:
     "(n,) True where no reference structure matches a structure with elements anonymised (same anonymous formula)."
     anon, ref_anon = [anonymous_formula(f) for f in formulas], [anonymous_formula(f) for f in ref_formulas]
-    groups, ref = _by_formula(anon), _by_formula(ref_anon)
-    out = np.ones(len(structures), bool)
-    todo = [a for a in groups if a in ref]
-    tasks = [([structures[i] for i in groups[a]], [ref_structures[j] for j in ref[a]], tol) for a in todo]
-    res = _pmap(_anonymous_task, tasks, workers, progress, "novelty beyond substitution")
-    for a, r in zip(todo, res):
-        out[groups[a]] = r
-    return out
+    return _unmatched(structures, anon, ref_structures, ref_anon, (_anonymous_task, tol), workers, progress,
+                      "novelty beyond substitution")
 
 # %% ../nbs/19_metrics.ipynb #de0409cc
 PAPER_SYMMETRY = dict(generated_mono_tri_pct=71.81, generated_p1_pct=51.43, generated_sg_gt16_pct_re_free=28.19,
