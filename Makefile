@@ -26,9 +26,10 @@ demo: install
 ## Every notebook through nbdev_test, then the integration tests; pytest prints `N passed`.
 ## Serial on purpose: on 2 cores pytest-xdist (-n 2) measured slower (520 s vs 373 s), since the round-trip test
 ## already uses 2 processes and torch uses both cores. Narrow a run with e.g. `make test PYTEST_ARGS="-k 00_ircr"`.
+## The 12 slowest tests are listed after the summary, to keep the suite within its ~15 minutes.
 PYTEST_ARGS ?=
 test: install
-	$(PY) -m pytest tests/ -q -p no:cacheprovider -p no:dash $(PYTEST_ARGS)
+	$(PY) -m pytest tests/ -q -p no:cacheprovider -p no:dash --durations=12 $(PYTEST_ARGS)
 
 export: install
 	$(VENV)/bin/nbdev_export
