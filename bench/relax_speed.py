@@ -6,7 +6,8 @@ process (one torch thread), one after another:
 - "issue #28 baseline": the protocol the issue measured: ASE's FrechetCellFilter, OpenBLAS at its default threads,
   no stall stop;
 - "+ stall stop": the same with `RelaxConfig.stall_steps` (FIRE stops as stalled after 100 steps without a new low);
-- "kit now": `relax.OncePerState` (the filter's forces and positions once per state) and one BLAS thread, stall stop.
+- "kit now": `relax.OncePerState` (the filter's forces and positions once per state), one BLAS thread, the stall stop
+  and CHGNet's forces and stress as first-order gradients (`relax.first_order_grads`).
 CPU seconds per crystal are the process's (all its threads); verdicts are the status, the stable and metastable calls
 (`chgnet+extra` hull) and the step count. Writes bench/results/relax-speed-<stamp>.json and prints a Markdown table.
 """
@@ -26,18 +27,18 @@ from diffcrysgen.stability import (METASTABLE_EHULL, STABLE_EHULL, StabilityConf
 ROOT = Path(__file__).resolve().parents[1]
 ARMS = ("issue #28 baseline", "+ stall stop", "kit now")
 
-def arm_settings(arm: str) -> tuple[type, int | None, int]:
-    "(cell filter class, BLAS threads or None for the default, stall steps) of an arm."
+def arm_settings(arm: str) -> tuple[type, int | None, int, bool]:
+    "(cell filter class, BLAS threads or None for the default, stall steps, first-order CHGNet gradients) of an arm."
     if arm == "kit now":
-        return rx.OncePerState, 1, StabilityConfig.stall_steps
-    return FrechetCellFilter, None, 0 if arm == ARMS[0] else StabilityConfig.stall_steps
+        return rx.OncePerState, 1, StabilityConfig.stall_steps, True
+    return FrechetCellFilter, None, 0 if arm == ARMS[0] else StabilityConfig.stall_steps, False
 
 def relax_arm(arm: str, cs, rows: np.ndarray, cfg: StabilityConfig) -> pd.DataFrame:
     "Stability rows of `rows` of `cs` relaxed the way `arm` says, with the process CPU seconds of each."
-    flt, blas, stall = arm_settings(arm)
+    flt, blas, stall, first_order = arm_settings(arm)
     rx.OncePerState, rx.BLAS_THREADS = flt, blas          # what `relax` uses (restored by the caller)
     c = replace(cfg, stall_steps=stall)
-    calc, mu = chgnet_calculator(c.model), mu_of(c.model)
+    calc, mu = chgnet_calculator(c.model, first_order=first_order), mu_of(c.model)
     out = []
     for r in rows:
         t0 = time.process_time()

@@ -22,10 +22,10 @@ from .hull import KnownHull, _composition, chemsys_of, hull_entries
 from .runs import write_parquet_atomic
 
 # %% auto #0
-__all__ = ['COLLAPSE_EVERY', 'STALL_FLOOR', 'BLAS_THREADS', 'REFERENCE_RELAX', 'HULL_KINDS', 'load_chgnet', 'chgnet_calculator',
-           'RelaxConfig', 'input_problem', 'broken_variant', 'RelaxationError', 'stalled', 'OncePerState', 'relax',
-           'reference_path', 'element_candidates', 'static_energies', 'build_references', 'read_references',
-           'extra_energy_path', 'build_extra_energies', 'read_extra_energies', 'chemical_potentials',
+__all__ = ['COLLAPSE_EVERY', 'STALL_FLOOR', 'BLAS_THREADS', 'REFERENCE_RELAX', 'HULL_KINDS', 'load_chgnet', 'first_order_grads',
+           'chgnet_calculator', 'RelaxConfig', 'input_problem', 'broken_variant', 'RelaxationError', 'stalled',
+           'OncePerState', 'relax', 'reference_path', 'element_candidates', 'static_energies', 'build_references',
+           'read_references', 'extra_energy_path', 'build_extra_energies', 'read_extra_energies', 'chemical_potentials',
            'formation_energy', 'extra_phases', 'known_phases', 'validation_hull', 'mu_of']
 
 # %% ../nbs/18_relax.ipynb #274ac919
@@ -36,11 +36,37 @@ def load_chgnet(model: str = "0.3.0", device: str = "cpu"):
     with contextlib.redirect_stdout(io.StringIO()):
         return CHGNet.load(model_name=model, use_device=device, verbose=False)
 
-def chgnet_calculator(model: str = "0.3.0", device: str = "cpu"):
-    "An ASE calculator around the cached CHGNet; raises on isolated atoms."
+@contextlib.contextmanager
+def first_order_grads():
+    "Inside: `torch.autograd.grad` never builds a graph of the gradient (CHGNet asks for one, needed only to train)."
+    import torch
+    grad = torch.autograd.grad
+    def no_graph(*args, **kwargs):
+        return grad(*args, **(kwargs | dict(create_graph=False)))
+    torch.autograd.grad = no_graph
+    try:
+        yield
+    finally:
+        torch.autograd.grad = grad
+
+@functools.lru_cache(maxsize=1)
+def _first_order_calculator() -> type:
+    "CHGNet's ASE calculator with its forces and stress taken as first-order gradients (made once, chgnet imported late)."
     from chgnet.model import CHGNetCalculator
+    class FirstOrderCHGNetCalculator(CHGNetCalculator):
+        "CHGNet's ASE calculator: same energies, forces and stress, about a quarter less CPU per call."
+        def calculate(self, *args, **kwargs):
+            with first_order_grads():
+                super().calculate(*args, **kwargs)
+    return FirstOrderCHGNetCalculator
+
+def chgnet_calculator(model: str = "0.3.0", device: str = "cpu", first_order: bool = True):
+    "An ASE calculator around the cached CHGNet; raises on isolated atoms; `first_order`: no gradient graphs."
+    from chgnet.model import CHGNetCalculator
+    cls = _first_order_calculator() if first_order else CHGNetCalculator
     with contextlib.redirect_stdout(io.StringIO()):
-        return CHGNetCalculator(model=load_chgnet(model, device), use_device=device, on_isolated_atoms="error")
+        return cls(model=load_chgnet(model, device), use_device=device, on_isolated_atoms="error")
+
 
 # %% ../nbs/18_relax.ipynb #c476b41b
 @dataclass(frozen=True)
