@@ -95,7 +95,7 @@ recipes-table: install
 ## check): converged, E_hull, stable, metastable, S.U.N., MSUN, RMSD, symmetry kept, s per crystal, 95 % intervals.
 ## STAB_KIT: kit rows, LABEL=EXTRA SAMPLE ARGS separated by ';' (e.g. 'kit (push)=;paper sampler=--separation off').
 ## Resumes from its per-part caches when interrupted.
-STAB_N ?= 300
+STAB_N ?= 500
 STAB_PEER_N ?= $(STAB_N)
 STAB_TEST_N ?= 50
 STAB_KIT ?= kit, shipped model=
