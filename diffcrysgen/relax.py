@@ -51,7 +51,7 @@ def first_order_grads():
 
 @functools.lru_cache(maxsize=1)
 def _first_order_calculator() -> type:
-    "CHGNet's ASE calculator with its forces and stress taken as first-order gradients (made once, chgnet imported late)."
+    "CHGNet's ASE calculator taking forces and stress as first-order gradients (made once; chgnet imported late)."
     from chgnet.model import CHGNetCalculator
     class FirstOrderCHGNetCalculator(CHGNetCalculator):
         "CHGNet's ASE calculator: same energies, forces and stress, about a quarter less CPU per call."
