@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 TORCH := torch==2.13.0
 
-.PHONY: install demo test export clean-nbs figures bench-conditioning bench-sample bench-train properties mp20-table mp20-table-templates template-hits mp20-ceiling probe recipes recipes-table stability
+.PHONY: install demo test export clean-nbs figures bench-conditioning bench-sample bench-train properties mp20-table mp20-table-templates template-hits mp20-ceiling magnets magnets-table probe recipes recipes-table stability
 
 $(STAMP): setup.py settings.ini
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -119,6 +119,8 @@ magnets: install
 	$(VENV)/bin/diffcrysgen $(MAG_SAMPLE) --spacegroup uniaxial --out gen/magnets-uniaxial-$(MAG_N)
 	$(VENV)/bin/diffcrysgen screen gen/magnets-free-$(MAG_N) --out screen/magnets-free-$(MAG_N) --quiet
 	$(VENV)/bin/diffcrysgen screen gen/magnets-uniaxial-$(MAG_N) --out screen/magnets-uniaxial-$(MAG_N) --quiet
+magnets-table: install   # the two funnels and validations side by side (after `make magnets`)
+	$(PY) bench/magnets_table.py screen/magnets-free-$(MAG_N) screen/magnets-uniaxial-$(MAG_N)
 
 ## Issue #28's relaxation speed: CPU per crystal of the issue's protocol, with the stall stop, and as the kit relaxes
 ## now (filter forces once per state, one BLAS thread), on the same 24 kit and 16 DiffCSP crystals (~25 min, one core;

@@ -3,8 +3,8 @@
 Every row comes from the same code and protocol, `diffcrysgen evaluate --stability N` (CHGNet relaxation of a seeded,
 uniform draw, so decode failures and broken cells count as failures; E_hull, S.U.N., MSUN, RMSD, symmetry kept):
 - one row per `--kit "LABEL=EXTRA SAMPLE ARGS"` (repeatable; `;` separates rows inside one value): the kit's crystals,
-  `diffcrysgen sample --fast --n 2048 --seed 0 EXTRA` into gen/stability-<n>[-<args>] (made, resumed, or checked to
-  hold this very run), N of them relaxed;
+  `diffcrysgen sample --fast --n 2048 --seed 0 EXTRA` (without `--fast` where EXTRA sets the sampler itself) into
+  gen/stability-<n>[-<args>] (made, resumed, or checked to hold this very run), N of them relaxed;
 - DiffCSP's published raw MP-20 samples (data/peers/; the first 2,048 as the pool, as a kit run's), N_peer relaxed;
 - N_test real MP-20 test crystals (drawn from the first 1,000), the sanity check of the protocol.
 Novelty is against MP-20 train for every row (the split the shipped model's checkpoint records; DiffCSP trained on it
@@ -45,12 +45,20 @@ def run_folder(extra: str, gen_n: int, gen_dir: Path) -> Path:
     slug = re.sub(r"[^A-Za-z0-9.]+", "-", extra).strip("-")
     return gen_dir / (f"stability-{gen_n}" + (f"-{slug}" if slug else ""))
 
+SAMPLER_OPTIONS = ("--steps", "--solver", "--churn", "--precision")   # what `--fast` sets: EXTRA may set them instead
+
+def sample_args(extra: str) -> list[str]:
+    "`sample` args of a kit row: `--fast` and EXTRA, or EXTRA alone where it sets the sampler itself."
+    args = shlex.split(extra)
+    own = any(a.split("=")[0] in SAMPLER_OPTIONS for a in args)
+    return args if own else ["--fast", *args]
+
 def kit_run(extra: str, gen_n: int, gen_dir: Path) -> Path:
-    "A kit row's run of `sample --fast --n gen_n --seed 0 EXTRA`: made, resumed, or (complete) checked to be this run."
+    "A kit row's run of `sample --n gen_n --seed 0` and `sample_args`: made, resumed, or (complete) checked."
     # `sample` refuses a folder that holds another run (other settings, or an older default sampler)
     run = run_folder(extra, gen_n, gen_dir)
     exe = str(Path(sys.executable).with_name("diffcrysgen"))
-    cmd = [exe, "sample", "--fast", "--n", str(gen_n), "--seed", "0", *shlex.split(extra), "--out", str(run), "--quiet"]
+    cmd = [exe, "sample", "--n", str(gen_n), "--seed", "0", *sample_args(extra), "--out", str(run), "--quiet"]
     if subprocess.run(cmd).returncode:
         raise SystemExit(f"stability.py: `sample` into {run} failed (its error is above)")
     return run
@@ -143,7 +151,7 @@ def main(argv=None) -> int:
     torch.set_num_threads(1)
     t0 = time.time()
     runs = [(label, extra, kit_run(extra, a.gen_n, a.gen_dir)) for label, extra in a.kit]
-    label_of = lambda label, extra: f"{label} (`sample --fast {extra}`)".replace(" `)", "`)")
+    label_of = lambda label, extra: f"{label} (`sample {shlex.join(sample_args(extra))}`)"
     rows = [(label_of(label, extra), stability_row(str(run), None, a.n, a.workers, a.hull))
             for label, extra, run in runs]
     if a.n_peer:
