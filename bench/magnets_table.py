@@ -2,8 +2,9 @@
 validation of the top finalists for screening folders, one column each (default: the unconstrained and the uniaxial
 10,000-crystal runs that `make magnets` screens).
 
-Finalists are the crystals that pass every step of the funnel (h_form ≤ −0.2 eV/atom, Ms ≥ 1 T, space group > 16, ...,
-ranked by the estimated E_hull); the validation relaxes the top ones (filled with runners-up where fewer pass).
+Candidates are the crystals that pass every step of the funnel (h_form ≤ −0.2 eV/atom, Ms ≥ 1 T, space group > 16,
+...; the last funnel row), ranked by the estimated E_hull (predicted h_form against the MP-20 hull); the validation
+relaxes the top ones with CHGNet (filled with runners-up where fewer pass) and recomputes h_form, Ms and E_hull.
 """
 import argparse
 from pathlib import Path
@@ -27,8 +28,8 @@ def validation_column(folder: Path) -> pd.Series:
     fin = pd.read_csv(folder / "finalists.csv")
     ok = v.converged.fillna(False).astype(bool)
     win = v.success.fillna(False).astype(bool)
-    return pd.Series({"funnel finalists (passed every step)": int((fin.kind == "candidate").sum()),
-                      "relaxed (finalists + runners-up)": len(v),
+    return pd.Series({"relaxed: the top candidates by estimated E_hull": int((fin.kind == "candidate").sum()),
+                      "… and runners-up (failed one late step) to fill": int((fin.kind != "candidate").sum()),
                       "converged": int(ok.sum()),
                       "uniaxial after relaxing": int((ok & v.system_after.isin(UNIAXIAL)).sum()),
                       "h_form ≤ −0.2 and Ms ≥ 1 T after relaxing": int(win.sum()),
