@@ -111,7 +111,7 @@ stability: install
 
 ## Issue #27's magnets: MAG_N crystals conditioned on Ms ≥ 1 T inside uniaxial templates (tetragonal, trigonal,
 ## hexagonal; `--spacegroup uniaxial`) beside MAG_N unconstrained ones with the same condition, each through the
-## paper's funnel and the CHGNet validation of its top finalists (`screen`); ~30 min on 2 cores at 10,000 each.
+## paper's funnel and the CHGNet validation of its top finalists (`screen`); ~10 min per 10,000 on one core.
 MAG_N ?= 10000
 MAG_SAMPLE := sample --fast --n $(MAG_N) --seed 0 --condition 'Ms>=1' --quiet
 magnets: install
