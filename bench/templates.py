@@ -8,8 +8,11 @@ projection, outermost:
   (`draw_templates`), projected where σ ≥ sigma_min (`+fill`: also switching on element columns the template needs);
 - `fit`, `fit0.4`, `fit1.2`: the sampler's template mode (`TemplateFit`): free above σ_fit (0.1, 0.4, 1.2), then
   each crystal's template chosen from the model's estimate (its own sites per column if charge-balanced, else a
-  charge-balanced template of as many element columns; `FIT_RULES`) and projected from there on;
-  `fit-own`: the same without the charge-balance search (tries = 0);
+  charge-balanced template of as many element columns; `FIT_RULES`; own-count templates picked at random) and
+  projected from there on; `fit-own`: the same without the charge-balance search (tries = 0);
+- `fit-near`: pick "near" (`nearest_rows`): an own-count pick made the estimate's own symmetry at 0.3 Å, else the
+  own-count template whose projection moves the estimate least, in a group above 1; `fit-near15`: self and nearest
+  only in groups above 15; `fit-near-own`: pick "near" without the charge-balance search (tries = 0);
 - `+canon`: the network sees the sites in canonical order (by element column, then x, y, z) where the projection
   acts: the state is sorted before each network call and the estimate sorted back (issue #27, item 2).
 Reported on the raw decoded crystals (nothing symmetrised after sampling): structural validity (periodic distances ≥
@@ -19,7 +22,10 @@ sites per crystal, and the share whose decoded site count differs from the templ
 the model left empty is dropped by the decoder); for `fit` variants the share of each rule.
 
     .venv/bin/python bench/templates.py [--n 256] [--variants off,all,above0.05,all+fill,fit,...] [--sampler turbo]
-        [--json bench/results/templates-<date>.json]
+        [--json bench/results/templates-<date>.json] [--csv-dir DIR]
+
+With `--csv-dir`, each variant's crystals relax on the stability protocol with `diffcrysgen evaluate DIR/fit.csv
+--no-coverage --stability 256 --workers 2`.
 """
 import argparse, dataclasses, sys, time
 import numpy as np
@@ -27,10 +33,12 @@ from _jsonl import emit
 
 # label: how templates are given (None: no templates), sigma_min, fill_columns, sigma_fit, tries, canonical order
 _DRAW = dict(mode="draw", sigma_min=0.0, fill=False, canon=False)
-_FIT = dict(mode="fit", sigma_fit=0.1, tries=64, canon=False)
+_FIT = dict(mode="fit", sigma_fit=0.1, tries=64, canon=False, pick="random", min_group=1)
+_NEAR = _FIT | dict(pick="near")
 VARIANTS = {"off": None, "all": _DRAW, "above0.05": _DRAW | dict(sigma_min=0.05), "all+fill": _DRAW | dict(fill=True),
             "all+canon": _DRAW | dict(canon=True), "fit": _FIT, "fit0.4": _FIT | dict(sigma_fit=0.4),
-            "fit1.2": _FIT | dict(sigma_fit=1.2), "fit-own": _FIT | dict(tries=0), "fit+canon": _FIT | dict(canon=True)}
+            "fit1.2": _FIT | dict(sigma_fit=1.2), "fit-own": _FIT | dict(tries=0), "fit+canon": _FIT | dict(canon=True),
+            "fit-near": _NEAR, "fit-near15": _NEAR | dict(min_group=15), "fit-near-own": _NEAR | dict(tries=0)}
 SAMPLERS = ("turbo", "fast", "churn")
 
 
@@ -84,7 +92,8 @@ def sample(net, scaler, n: int, seed: int, variant: dict | None, batch: int, sam
             T = template_batch(drawn.iloc[idx.start:idx.stop])
             D = templated(D, scaler.lo, scaler.hi, T, sigma_min=variant["sigma_min"], fill_columns=variant["fill"])
         if mode == "fit":
-            T = TemplateFit(load_templates(), list(idx), seed, variant["sigma_fit"], variant["tries"])
+            T = TemplateFit(load_templates(), list(idx), seed, variant["sigma_fit"], variant["tries"],
+                            pick=variant["pick"], min_group=variant["min_group"])
             D = templated(D, scaler.lo, scaler.hi, T)
         with torch.no_grad():
             if cfg.solver == "dpm2m":
@@ -132,6 +141,8 @@ def main(argv=None) -> int:
     p.add_argument("--batch", type=int, default=256)
     p.add_argument("--sampler", default="turbo", choices=SAMPLERS)
     p.add_argument("--json", default=None, help="append one JSON line per variant here")
+    p.add_argument("--csv-dir", default=None,
+                   help="also write each variant's crystals here as VARIANT.csv (id, cif) for `diffcrysgen evaluate`")
     a = p.parse_args(argv)
     import torch
     torch.set_num_threads(1)
@@ -142,6 +153,11 @@ def main(argv=None) -> int:
         t0 = time.time()
         v = VARIANTS[label]
         df, rows = sample(net, scaler, a.n, a.seed, v, a.batch, a.sampler)
+        if a.csv_dir:
+            from pathlib import Path
+            Path(a.csv_dir).mkdir(parents=True, exist_ok=True)
+            out = df.assign(id=[f"{label}-{i}" for i in df["index"]])[["id", "cif"]]
+            out[df.cif != ""].to_csv(Path(a.csv_dir) / f"{label}.csv", index=False)
         row = dict(variant=label, sampler=a.sampler, seed=a.seed, wall_s=round(time.time() - t0, 1))
         row |= {k: round(x, 2) if isinstance(x, float) else x for k, x in stats(df, rows).items()}
         emit(row, a.json)

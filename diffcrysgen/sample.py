@@ -21,8 +21,8 @@ from .inpaint import (Target, parse_target, scaled_known, inpainted, target_to_d
                                  matches_target)
 from .separation import SEPARATION_MODES, SeparationConfig, separated
 from .analysis import AnalysisConfig, analyse, generated_arrays, spacegroups
-from .templates import (TemplateBatch, TemplateFit, _pool, draw_templates, fitting_templates,
-                                   load_templates, recoloured, template_batch, templated)
+from .templates import (TEMPLATE_PICK, TEMPLATE_PICKS, TemplateBatch, TemplateFit, _pool, draw_templates,
+                                   fitting_templates, load_templates, recoloured, template_batch, templated)
 from .guidance import (ConditionRange, Guided, merge_ranges, parse_condition, sample_targets, ranges_to_list,
                                   ranges_from_list, condition_hits)
 from .runs import (sha256_file, new_run_dir, open_run_dir, clear_temporaries, read_manifest,
@@ -204,10 +204,11 @@ def groups_text(groups) -> str:
     return ", ".join(f"{r[0]}" if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
 
 def _template_fields(d: dict | None) -> dict:
-    "SamplerConfig's template fields of a run spec's `templates` entry (absent: off)."
+    "SamplerConfig's template fields of a run spec's `templates` entry (absent: off; no pick: the first, random)."
     if d is None:
         return dict(templates="off", spacegroups=None)
-    return dict(templates=d["source"], spacegroups=None if d["spacegroups"] is None else tuple(d["spacegroups"]))
+    groups = None if d["spacegroups"] is None else tuple(d["spacegroups"])
+    return dict(templates=d["source"], spacegroups=groups, template_pick=d.get("pick", "random"))
 
 
 # %% ../nbs/16_sample.ipynb #9353f802
@@ -229,6 +230,7 @@ class SamplerConfig:
     separation_scale: float | None = None   # distance kept, × r_min; None: SeparationConfig's
     templates: str = TEMPLATES       # "train": each crystal inside a template of the training split (`templated`)
     spacegroups: tuple[int, ...] | None = None   # only templates of these space groups (with templates="train")
+    template_pick: str = TEMPLATE_PICK   # "near": self or nearest own-count template (`nearest_rows`); "random"
 
     def __post_init__(self):
         if self.solver not in SOLVERS:
@@ -258,6 +260,8 @@ class SamplerConfig:
                 raise ValueError(f"spacegroups {self.spacegroups}: need templates='train'")
         if self.templates != "off" and "vanish" in self.separation:
             raise ValueError(f"separation {self.separation!r}: templates fix the sites; use 'push' or 'off'")
+        if self.template_pick not in TEMPLATE_PICKS:
+            raise ValueError(f"template_pick {self.template_pick!r}: use one of {', '.join(TEMPLATE_PICKS)}")
 
     @property
     def network_calls(self) -> int:
@@ -287,12 +291,13 @@ class SamplerConfig:
         "The settings for run ids: solver and precision only when not the defaults, λ only when not 1 (ids kept)."
         optional = ("solver", "precision", "sharpen")
         d = {k: v for k, v in asdict(self).items() if k not in optional or v != getattr(SamplerConfig, k)}
-        for k in ("sharpen", "separation", "separation_scale", "templates", "spacegroups"):
+        for k in ("sharpen", "separation", "separation_scale", "templates", "spacegroups", "template_pick"):
             d.pop(k, None)
         d |= {} if self.lam == 1.0 else dict(sharpen=self.lam)
         d |= {} if self.separation == "off" else dict(separation=asdict(self.separation_config))
         groups = None if self.spacegroups is None else list(self.spacegroups)
-        return d | ({} if self.templates == "off" else dict(templates=dict(source=self.templates, spacegroups=groups)))
+        tpl = dict(source=self.templates, spacegroups=groups, pick=self.template_pick)
+        return d | ({} if self.templates == "off" else dict(templates=tpl))
 
     @classmethod
     def from_spec(cls, spec: dict) -> SamplerConfig:
@@ -389,7 +394,7 @@ def crystal_templates(cfg: SamplerConfig, indices, seed: int, target: Target | N
     if pool is None:
         return None
     if target is None or target.counts is None:
-        return TemplateFit(pool, list(indices), seed, device=device)
+        return TemplateFit(pool, list(indices), seed, device=device, pick=cfg.template_pick)
     return recoloured(draw_templates(list(indices), seed, table=pool), target.counts)
 
 
@@ -704,6 +709,10 @@ def add_sample_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     arg("--spacegroup", type=checked(parse_spacegroups), default=None, metavar="N[,N...]",
         help="only templates of these space groups: numbers, ranges or crystal systems, e.g. 139,191 or 75-142 or "
              "tetragonal,hexagonal or uniaxial (tetragonal, trigonal, hexagonal); implies --templates train")
+    arg("--template-pick", choices=TEMPLATE_PICKS, default=None,
+        help="with templates, of those holding the model's own sites per column: near, the estimate's own symmetry "
+             "at 0.3 Å or the template whose projection moves it least; random, any (the first version; default "
+             f"{TEMPLATE_PICK})")
     arg("--fast", action="store_true",
         help="shorthand for --solver dpm2m --steps 20 --precision bf16 (20 network calls; bench/sample_throughput.py)")
     arg("--batch-size", type=count(), default=256, help="crystals per network call")
@@ -741,13 +750,16 @@ def _conflict(option: str, value, why: str) -> ValueError:
 def _template_options(args: argparse.Namespace) -> dict:
     "SamplerConfig's template fields of `diffcrysgen sample` options: --spacegroup implies --templates train."
     groups = None if args.spacegroup is None else parse_spacegroups(args.spacegroup)
-    return dict(templates="train" if groups is not None else args.templates or TEMPLATES, spacegroups=groups)
+    templates = "train" if groups is not None else args.templates or TEMPLATES
+    return dict(templates=templates, spacegroups=groups, template_pick=args.template_pick or TEMPLATE_PICK)
 
 def _check_template_args(args: argparse.Namespace) -> None:
     "Refuse template options that cannot go with the others, or that no template fits (one line naming the option)."
     if args.spacegroup and args.templates == "off":
         raise _conflict("--spacegroup", args.spacegroup, "needs templates; drop --templates off")
     opts = _template_options(args)
+    if args.template_pick and opts["templates"] == "off":
+        raise _conflict("--template-pick", args.template_pick, "needs templates; add --templates train")
     if opts["templates"] == "off":
         return
     if args.separation and "vanish" in args.separation:

@@ -14,16 +14,18 @@ import spglib
 import torch
 from pymatgen.core import Element
 from .ircr import N_COMP, N_SITES, ROW_C, ROW_E, ROW_L, ROW_O, DecodeThresholds
-from .analysis import composition_valid
+from .analysis import cells_from_parameters, composition_valid
 from .data import data_dir, encode_table, kit_splits
 from .symmetry import _physical, _wrap, cell_metric
 
 # %% auto #0
-__all__ = ['TEMPLATE_SYMPREC', 'MAX_OPS', 'TEMPLATE_SALT', 'SIGMA_FIT', 'FIT_TRIES', 'FIT_RULES', 'crystal_template',
-           'templates_path', 'templates_of', 'build_templates', 'load_templates', 'draw_templates', 'TemplateBatch',
-           'template_batch', 'symmetrised_metric', 'lattice_rows', 'wyckoff_coordinates', 'columns_on', 'project',
-           'column_counts', 'fitting_templates', 'recoloured', 'model_columns', 'fit_template', 'fitted_rows',
-           'TemplateFit', 'project_scaled', 'templated']
+__all__ = ['TEMPLATE_SYMPREC', 'MAX_OPS', 'TEMPLATE_SALT', 'SIGMA_FIT', 'FIT_TRIES', 'FIT_RULES', 'SELF_SYMPREC',
+           'NEAR_MIN_GROUP', 'NEAR_TRIES', 'TEMPLATE_PICKS', 'TEMPLATE_PICK', 'crystal_template', 'templates_path',
+           'templates_of', 'build_templates', 'load_templates', 'draw_templates', 'TemplateBatch', 'template_batch',
+           'symmetrised_metric', 'lattice_rows', 'wyckoff_coordinates', 'columns_on', 'project', 'column_counts',
+           'fitting_templates', 'recoloured', 'site_columns', 'model_columns', 'fit_template', 'fitted_rows',
+           'estimate_cells', 'template_moves', 'own_template', 'nearest_rows', 'TemplateFit', 'project_scaled',
+           'templated']
 
 # %% ../nbs/07a_templates.ipynb #518da5ca
 TEMPLATE_SYMPREC = 0.01   # Å: spglib's tolerance for taking templates (issue #27)
@@ -284,15 +286,20 @@ SIGMA_FIT = 0.1   # σ: templates are chosen from the model's estimate at the fi
 FIT_TRIES = 64    # templates tried per crystal for a charge-balanced formula
 FIT_RULES = ("own", "balanced", "own unbalanced", "columns", "any")   # how a template was chosen, in order
 
+def _columns_on(u: torch.Tensor) -> torch.Tensor:
+    "(B, 3) element columns of physical u (B, 3, ≥136) that the decoder reads as holding an element."
+    return u[..., ROW_E].amax(-1) > DecodeThresholds().element_threshold
+
+def site_columns(u: torch.Tensor) -> torch.Tensor:
+    "(B, 20) each site's element column in physical u (B, 3, ≥136), read as the decoder reads it (−1: empty)."
+    occ = torch.where(_columns_on(u)[..., None], u[..., ROW_O], -torch.inf)   # (B, 3, 20)
+    return torch.where(occ.amax(1) > DecodeThresholds().occupancy_threshold, occ.argmax(1), -1)
+
 def model_columns(u: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
     "Each element column's Z (0: off) and sites (B, 3) of physical u (B, 3, ≥136), read as the decoder reads them."
-    th = DecodeThresholds()
-    E = u[..., ROW_E]
-    on = E.amax(-1) > th.element_threshold
-    occ = torch.where(on[..., None], u[..., ROW_O], -torch.inf)            # (B, 3, 20)
-    site_col = torch.where(occ.amax(1) > th.occupancy_threshold, occ.argmax(1), -1)
+    site_col = site_columns(u)
     counts = (site_col[:, None, :] == torch.arange(N_COMP, device=u.device)[None, :, None]).sum(-1)
-    return torch.where(on, E.argmax(-1) + 1, 0).cpu().numpy(), counts.cpu().numpy()
+    return torch.where(_columns_on(u), u[..., ROW_E].argmax(-1) + 1, 0).cpu().numpy(), counts.cpu().numpy()
 
 # %% ../nbs/07a_templates.ipynb #ef779ca5
 def _formula(z: np.ndarray, counts: np.ndarray) -> str:
@@ -334,23 +341,107 @@ def fitted_rows(pool: pd.DataFrame, z: np.ndarray, counts: np.ndarray, indices, 
     out = rows.assign(**{k: moved[k] for k in moved.columns}).reset_index(names="template").reset_index(drop=True)
     return out.assign(fit=[FIT_RULES[p[2]] for p in picks])
 
+# %% ../nbs/07a_templates.ipynb #81eaaffd
+SELF_SYMPREC = 0.3      # Å: the model's estimate is read as its own template at this tolerance ("self")
+NEAR_MIN_GROUP = 1      # "self" and "near" templates lie in space groups above this (where the pool has any)
+NEAR_TRIES = 64         # templates holding the model's own sites per column compared per crystal ("near")
+TEMPLATE_PICKS = ("near", "random")   # own-count templates: self or the nearest (`nearest_rows`), or at random
+TEMPLATE_PICK = "random"   # measured: "near" is closer to the hull, "random" keeps the training split's groups
+
+def estimate_cells(u: torch.Tensor) -> np.ndarray:
+    "(B, 3, 3) lattice vectors (rows, Å) of physical u (B, 3, ≥96)."
+    p = u[:, :, ROW_L].double().cpu().numpy()
+    return cells_from_parameters(p[..., 0], p[..., 1])
+
+def template_moves(u: torch.Tensor, v: torch.Tensor, n_sites) -> np.ndarray:
+    "(B,) Å from u to v: RMS periodic move of the first n_sites sites plus RMS move of the three cell vectors."
+    Lu = estimate_cells(u)
+    d = _wrap(v[..., ROW_C] - u[..., ROW_C]).transpose(1, 2).double().cpu().numpy()      # (B, 20, 3)
+    d2 = (np.einsum("bsi,bij->bsj", d, Lu) ** 2).sum(-1)
+    on = np.arange(N_SITES)[None] < np.asarray(n_sites).reshape(-1, 1)
+    sites = np.sqrt((d2 * on).sum(1) / on.sum(1).clip(1))
+    return sites + np.sqrt(((estimate_cells(v) - Lu) ** 2).sum(-1).mean(-1))
+
+
+# %% ../nbs/07a_templates.ipynb #d62ca3cf
+def own_template(u: torch.Tensor, symprec: float = SELF_SYMPREC) -> dict | None:
+    "Template (`crystal_template`) of one physical estimate u (3, ≥136) at symprec; None if its sites have gaps."
+    col = site_columns(u[None])[0].cpu().numpy()
+    n = int((col >= 0).sum())
+    if n == 0 or (col[:n] < 0).any():
+        return None
+    frac = u[:, ROW_C].T.double().cpu().numpy()[:n] % 1.0
+    try:
+        return crystal_template(estimate_cells(u[None])[0], frac, col[:n], symprec)
+    except ValueError:
+        return None
+
+
+# %% ../nbs/07a_templates.ipynb #d15c8a0e
+def _nearest(pool: pd.DataFrame, cc: np.ndarray, high: np.ndarray, u: torch.Tensor, counts: np.ndarray,
+             rng: np.random.Generator, tries: int) -> pd.Series:
+    "The template of `pool` holding one estimate's sites per column whose projection moves it least ('near')."
+    on = np.flatnonzero(counts > 0)
+    k = len(on)
+    same = ((cc > 0).sum(1) == k) & (cc[:, :k] == counts[on]).all(1)
+    cand = rng.permutation(np.flatnonzero(same & high if (same & high).any() else same))[:tries]
+    to = np.concatenate([on, np.setdiff1d(np.arange(N_COMP), on)])
+    rows = pool.iloc[cand]
+    moved = pd.DataFrame([_moved(r, to) for _, r in rows.iterrows()], index=rows.index)
+    rows = rows.assign(**{c: moved[c] for c in moved.columns})
+    ub = u[None].double().cpu().expand(len(rows), -1, -1)
+    j = int(np.argmin(template_moves(ub, project(ub, template_batch(rows)), np.full(len(rows), counts.sum()))))
+    return rows.iloc[j].copy()
+
+def nearest_rows(pool: pd.DataFrame, u: torch.Tensor, rows: pd.DataFrame, indices, seed: int,
+                 tries: int = NEAR_TRIES, min_group: int = NEAR_MIN_GROUP,
+                 symprec: float = SELF_SYMPREC) -> pd.DataFrame:
+    "`fitted_rows`' templates of physical estimates u (B, 3, 136), each own-count pick made 'self' or 'near'."
+    cc = column_counts(pool)
+    high = pool.spacegroup.to_numpy() > min_group
+    groups = set(pool.spacegroup.tolist())
+    counts = model_columns(u)[1]
+    out = [r for _, r in rows.iterrows()]
+    for b, i in enumerate(indices):
+        if out[b].fit not in ("own", "own unbalanced"):
+            continue
+        own = own_template(u[b], symprec)
+        if own is not None and own["spacegroup"] > min_group and own["spacegroup"] in groups:
+            out[b] = pd.Series(own | dict(template=-1, material_id="", fit="self"))
+            continue
+        r = _nearest(pool, cc, high, u[b], counts[b], np.random.default_rng([seed, int(i), TEMPLATE_SALT, 2]), tries)
+        out[b] = r.rename(None)
+        out[b]["template"] = r.name
+        out[b]["fit"] = "near"
+    return pd.DataFrame(out).reset_index(drop=True)[rows.columns]
+
+
 # %% ../nbs/07a_templates.ipynb #de3d6e91
 @dataclass
 class TemplateFit:
-    "Templates chosen while sampling: from `pool`, fitted to the model's estimate at σ ≤ sigma_fit (`fitted_rows`)."
+    "Templates chosen from `pool` at σ ≤ sigma_fit: fitted to the model's estimate (`fitted_rows`, `nearest_rows`)."
     pool: pd.DataFrame                 # templates to choose from (all of the training split's, or some groups')
     indices: list                      # the batch's crystals (each chooses with its own generator)
     seed: int                          # the run's seed
     sigma_fit: float = SIGMA_FIT
     tries: int = FIT_TRIES            # 0: no charge-balance search (own sites, else any of as many columns)
     device: str | torch.device = "cpu"
+    pick: str = TEMPLATE_PICK          # "random": FIT_RULES only; "near": own-count picks made self or nearest
+    min_group: int = NEAR_MIN_GROUP    # pick "near": self and nearest templates in space groups above this
     rows: pd.DataFrame | None = None   # the chosen templates, once sampling reaches sigma_fit (one sampling run each)
     batch: TemplateBatch | None = None
+
+    def __post_init__(self):
+        if self.pick not in TEMPLATE_PICKS:
+            raise ValueError(f"template pick {self.pick!r}: use one of {', '.join(TEMPLATE_PICKS)}")
 
     def choose(self, u: torch.Tensor) -> TemplateBatch:
         "The batch's templates, chosen on the first call from physical estimates u (B, 3, 136)."
         if self.batch is None:
-            self.rows = fitted_rows(self.pool, *model_columns(u), self.indices, self.seed, self.tries)
+            rows = fitted_rows(self.pool, *model_columns(u), self.indices, self.seed, self.tries)
+            if self.pick == "near":
+                rows = nearest_rows(self.pool, u, rows, self.indices, self.seed, min_group=self.min_group)
+            self.rows = rows
             self.batch = template_batch(self.rows, self.device)
         return self.batch
 

@@ -86,11 +86,13 @@ def test_spacegroup_run_records_and_hits_its_templates(tmp_path):
     assert "templates train (space groups 194):" in res.stdout and "% at 0.01 Å; P1" in res.stdout
     rows = _parts(out)
     assert rows["index"].tolist() == list(range(8)) and (rows.template_spacegroup == 194).all()
-    assert rows.template_material_id.str.startswith("mp-").all() and (rows.template >= 0).all()
+    drawn = rows.template >= 0                                           # -1: the estimate's own symmetry
+    assert rows.template_material_id[drawn].str.startswith("mp-").all() and (rows.template[~drawn] == -1).all()
+    assert (rows.template_material_id[~drawn] == "").all()
     v = rows[rows.valid]
     assert len(v) >= 6 and (v.spacegroup == 194).mean() >= 0.75, rows[["spacegroup", "spacegroup_fine"]]
     spec = json.loads((out / "run.json").read_text())["spec"]
-    assert spec["sampler"]["templates"] == dict(source="train", spacegroups=[194])
+    assert spec["sampler"]["templates"] == dict(source="train", spacegroups=[194], pick="random")
     (out / "part-00001.parquet").unlink()                                # resume: the same rows come back
     res = _cli_run("--spacegroup", "194", "--n", "8", "--fast", "--chunk-size", "4", "--out", str(out), cwd=tmp_path)
     assert res.returncode == 0, res.stderr[-2000:]
