@@ -310,12 +310,21 @@ def _formula(z: np.ndarray, counts: np.ndarray) -> str:
             amounts[a] = amounts.get(a, 0) + c
     return "".join(f"{Element.from_Z(a).symbol}{c}" for a, c in amounts.items())
 
+def _column_map(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    "Occupied element columns of one crystal's sites per column (3,), and the map: template column j → the j-th."
+    on = np.flatnonzero(counts > 0)
+    return on, np.concatenate([on, np.setdiff1d(np.arange(N_COMP), on)])
+
+def _moved_rows(rows: pd.DataFrame, maps) -> pd.DataFrame:
+    "Template rows, each with its columns moved by its own map (`_moved`) and its sites regrouped by column."
+    moved = pd.DataFrame([_moved(r, to) for (_, r), to in zip(rows.iterrows(), maps)], index=rows.index)
+    return rows.assign(**{k: moved[k] for k in moved.columns})
+
 def fit_template(cc: np.ndarray, z: np.ndarray, counts: np.ndarray, rng: np.random.Generator,
                  tries: int = FIT_TRIES) -> tuple:
     "Row (of templates with sites per column `cc`), column map and `FIT_RULES` index of one crystal's template."
-    on = np.flatnonzero(counts > 0)
+    on, to = _column_map(counts)
     k = len(on)
-    to = np.concatenate([on, np.setdiff1d(np.arange(N_COMP), on)])     # template column j -> the j-th occupied one
     same = np.flatnonzero((cc > 0).sum(1) == k)
     own = same[(cc[same, :k] == counts[on]).all(1)]
     if len(own) and composition_valid([_formula(z[on], counts[on])])[0]:
@@ -336,9 +345,8 @@ def fitted_rows(pool: pd.DataFrame, z: np.ndarray, counts: np.ndarray, indices, 
     cc = column_counts(pool)
     picks = [fit_template(cc, zi, ci, np.random.default_rng([seed, int(i), TEMPLATE_SALT, 1]), tries)
              for i, zi, ci in zip(indices, z, counts)]
-    rows = pool.iloc[[p[0] for p in picks]]
-    moved = pd.DataFrame([_moved(r, p[1]) for (_, r), p in zip(rows.iterrows(), picks)], index=rows.index)
-    out = rows.assign(**{k: moved[k] for k in moved.columns}).reset_index(names="template").reset_index(drop=True)
+    rows = _moved_rows(pool.iloc[[p[0] for p in picks]], [p[1] for p in picks])
+    out = rows.reset_index(names="template").reset_index(drop=True)
     return out.assign(fit=[FIT_RULES[p[2]] for p in picks])
 
 # %% ../nbs/07a_templates.ipynb #81eaaffd
@@ -381,14 +389,11 @@ def own_template(u: torch.Tensor, symprec: float = SELF_SYMPREC) -> dict | None:
 def _nearest(pool: pd.DataFrame, cc: np.ndarray, high: np.ndarray, u: torch.Tensor, counts: np.ndarray,
              rng: np.random.Generator, tries: int) -> pd.Series:
     "The template of `pool` holding one estimate's sites per column whose projection moves it least ('near')."
-    on = np.flatnonzero(counts > 0)
+    on, to = _column_map(counts)
     k = len(on)
     same = ((cc > 0).sum(1) == k) & (cc[:, :k] == counts[on]).all(1)
     cand = rng.permutation(np.flatnonzero(same & high if (same & high).any() else same))[:tries]
-    to = np.concatenate([on, np.setdiff1d(np.arange(N_COMP), on)])
-    rows = pool.iloc[cand]
-    moved = pd.DataFrame([_moved(r, to) for _, r in rows.iterrows()], index=rows.index)
-    rows = rows.assign(**{c: moved[c] for c in moved.columns})
+    rows = _moved_rows(pool.iloc[cand], [to] * len(cand))
     ub = u[None].double().cpu().expand(len(rows), -1, -1)
     j = int(np.argmin(template_moves(ub, project(ub, template_batch(rows)), np.full(len(rows), counts.sum()))))
     return rows.iloc[j].copy()
