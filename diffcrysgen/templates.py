@@ -353,7 +353,8 @@ def fitted_rows(pool: pd.DataFrame, z: np.ndarray, counts: np.ndarray, indices, 
 SELF_SYMPREC = 0.3      # Å: the model's estimate is read as its own template at this tolerance ("self")
 NEAR_MIN_GROUP = 1      # "self" and "near" templates lie in space groups above this (where the pool has any)
 NEAR_TRIES = 64         # templates holding the model's own sites per column compared per crystal ("near")
-TEMPLATE_PICKS = ("near", "random")   # own-count templates: self or the nearest (`nearest_rows`), or at random
+TEMPLATE_PICKS = ("near", "near-own", "random")   # own-count: self or nearest (`nearest_rows`), or at random
+                                                  # "near-own": "near" without the charge-balance search
 TEMPLATE_PICK = "random"   # measured: "near" is closer to the hull, "random" keeps the training split's groups
 
 def estimate_cells(u: torch.Tensor) -> np.ndarray:
@@ -431,7 +432,8 @@ class TemplateFit:
     sigma_fit: float = SIGMA_FIT
     tries: int = FIT_TRIES            # 0: no charge-balance search (own sites, else any of as many columns)
     device: str | torch.device = "cpu"
-    pick: str = TEMPLATE_PICK          # "random": FIT_RULES only; "near": own-count picks made self or nearest
+    pick: str = TEMPLATE_PICK          # "random": FIT_RULES only; "near": own-count picks made self or nearest;
+                                       # "near-own": "near" with tries 0 (the model's own sites per column kept)
     min_group: int = NEAR_MIN_GROUP    # pick "near": self and nearest templates in space groups above this
     rows: pd.DataFrame | None = None   # the chosen templates, once sampling reaches sigma_fit (one sampling run each)
     batch: TemplateBatch | None = None
@@ -443,8 +445,9 @@ class TemplateFit:
     def choose(self, u: torch.Tensor) -> TemplateBatch:
         "The batch's templates, chosen on the first call from physical estimates u (B, 3, 136)."
         if self.batch is None:
-            rows = fitted_rows(self.pool, *model_columns(u), self.indices, self.seed, self.tries)
-            if self.pick == "near":
+            tries = 0 if self.pick == "near-own" else self.tries
+            rows = fitted_rows(self.pool, *model_columns(u), self.indices, self.seed, tries)
+            if self.pick in ("near", "near-own"):
                 rows = nearest_rows(self.pool, u, rows, self.indices, self.seed, min_group=self.min_group)
             self.rows = rows
             self.batch = template_batch(self.rows, self.device)
