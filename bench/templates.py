@@ -13,6 +13,9 @@ projection, outermost:
 - `fit-near`: pick "near" (`nearest_rows`): an own-count pick made the estimate's own symmetry at 0.3 Å, else the
   own-count template whose projection moves the estimate least, in a group above 1; `fit-near15`: self and nearest
   only in groups above 15; `fit-near-own`: pick "near" without the charge-balance search (tries = 0);
+- `fit-chem`: pick "chem": an own-count pick made the estimate's own symmetry at 0.3 Å when above group 15, else the
+  own-count template in a group above 15 whose source crystal's elements are nearest the model's (Pettifor scale),
+  the least moved of those;
 - `+canon`: the network sees the sites in canonical order (by element column, then x, y, z) where the projection
   acts: the state is sorted before each network call and the estimate sorted back (issue #27, item 2).
 Reported on the raw decoded crystals (nothing symmetrised after sampling): structural validity (periodic distances ≥
@@ -38,7 +41,8 @@ _NEAR = _FIT | dict(pick="near")
 VARIANTS = {"off": None, "all": _DRAW, "above0.05": _DRAW | dict(sigma_min=0.05), "all+fill": _DRAW | dict(fill=True),
             "all+canon": _DRAW | dict(canon=True), "fit": _FIT, "fit0.4": _FIT | dict(sigma_fit=0.4),
             "fit1.2": _FIT | dict(sigma_fit=1.2), "fit-own": _FIT | dict(tries=0), "fit+canon": _FIT | dict(canon=True),
-            "fit-near": _NEAR, "fit-near15": _NEAR | dict(min_group=15), "fit-near-own": _NEAR | dict(tries=0)}
+            "fit-near": _NEAR, "fit-near15": _NEAR | dict(min_group=15), "fit-near-own": _NEAR | dict(tries=0),
+            "fit-chem": _FIT | dict(pick="chem")}
 SAMPLERS = ("turbo", "fast", "churn")
 
 

@@ -230,7 +230,7 @@ class SamplerConfig:
     separation_scale: float | None = None   # distance kept, × r_min; None: SeparationConfig's
     templates: str = TEMPLATES       # "train": each crystal inside a template of the training split (`templated`)
     spacegroups: tuple[int, ...] | None = None   # only templates of these space groups (with templates="train")
-    template_pick: str = TEMPLATE_PICK   # "near"/"near-own": self or nearest own-count template; "random"
+    template_pick: str = TEMPLATE_PICK   # "near"/"near-own"/"chem": self, nearest or chemically nearest; "random"
 
     def __post_init__(self):
         if self.solver not in SOLVERS:
@@ -712,7 +712,8 @@ def add_sample_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     arg("--template-pick", choices=TEMPLATE_PICKS, default=None,
         help="with templates, of those holding the model's own sites per column: near, the estimate's own symmetry "
              "at 0.3 Å or the template whose projection moves it least; near-own, near keeping the model's own sites "
-             "per column (no charge-balance search); random, any (the first version; default "
+             "per column (no charge-balance search); chem, in a group above 15 the template whose source crystal's "
+             "elements are nearest the model's (Pettifor scale); random, any (the first version; default "
              f"{TEMPLATE_PICK})")
     arg("--fast", action="store_true",
         help="shorthand for --solver dpm2m --steps 20 --precision bf16 (20 network calls; bench/sample_throughput.py)")

@@ -20,12 +20,12 @@ from .symmetry import _physical, _wrap, cell_metric
 
 # %% auto #0
 __all__ = ['TEMPLATE_SYMPREC', 'MAX_OPS', 'TEMPLATE_SALT', 'SIGMA_FIT', 'FIT_TRIES', 'FIT_RULES', 'SELF_SYMPREC',
-           'NEAR_MIN_GROUP', 'NEAR_TRIES', 'TEMPLATE_PICKS', 'TEMPLATE_PICK', 'crystal_template', 'templates_path',
-           'templates_of', 'build_templates', 'load_templates', 'draw_templates', 'TemplateBatch', 'template_batch',
-           'symmetrised_metric', 'lattice_rows', 'wyckoff_coordinates', 'columns_on', 'project', 'column_counts',
-           'fitting_templates', 'recoloured', 'site_columns', 'model_columns', 'fit_template', 'fitted_rows',
-           'estimate_cells', 'template_moves', 'own_template', 'nearest_rows', 'TemplateFit', 'project_scaled',
-           'templated']
+           'NEAR_MIN_GROUP', 'NEAR_TRIES', 'TEMPLATE_PICKS', 'TEMPLATE_PICK', 'CHEM_MIN_GROUP', 'PETTIFOR',
+           'crystal_template', 'templates_path', 'templates_of', 'build_templates', 'load_templates', 'draw_templates',
+           'TemplateBatch', 'template_batch', 'symmetrised_metric', 'lattice_rows', 'wyckoff_coordinates', 'columns_on',
+           'project', 'column_counts', 'fitting_templates', 'recoloured', 'site_columns', 'model_columns',
+           'fit_template', 'fitted_rows', 'estimate_cells', 'template_moves', 'own_template', 'pettifor_distance',
+           'template_elements', 'nearest_rows', 'TemplateFit', 'project_scaled', 'templated']
 
 # %% ../nbs/07a_templates.ipynb #518da5ca
 TEMPLATE_SYMPREC = 0.01   # Å: spglib's tolerance for taking templates (issue #27)
@@ -353,8 +353,9 @@ def fitted_rows(pool: pd.DataFrame, z: np.ndarray, counts: np.ndarray, indices, 
 SELF_SYMPREC = 0.3      # Å: the model's estimate is read as its own template at this tolerance ("self")
 NEAR_MIN_GROUP = 1      # "self" and "near" templates lie in space groups above this (where the pool has any)
 NEAR_TRIES = 64         # templates holding the model's own sites per column compared per crystal ("near")
-TEMPLATE_PICKS = ("near", "near-own", "random")   # own-count: self or nearest (`nearest_rows`), or at random
+TEMPLATE_PICKS = ("near", "near-own", "chem", "random")   # own-count: self or nearest (`nearest_rows`), or random
                                                   # "near-own": "near" without the charge-balance search
+                                                  # "chem": self or chemically nearest in groups above 15
 TEMPLATE_PICK = "random"   # measured: "near" is closer to the hull, "random" keeps the training split's groups
 
 def estimate_cells(u: torch.Tensor) -> np.ndarray:
@@ -386,6 +387,28 @@ def own_template(u: torch.Tensor, symprec: float = SELF_SYMPREC) -> dict | None:
         return None
 
 
+# %% ../nbs/07a_templates.ipynb #519f5a26
+CHEM_MIN_GROUP = 15     # "chem" picks: self and chemically nearest templates in space groups above this
+PETTIFOR = np.array([np.nan] + [Element.from_Z(z).mendeleev_no for z in range(1, 95)])   # by Z; Z = 0: none
+
+def pettifor_distance(z: np.ndarray, zt: np.ndarray) -> np.ndarray:
+    "(T,) summed |Mendeleev number| differences between one crystal's column elements (k,) and templates' (T, k)."
+    return np.abs(PETTIFOR[zt] - PETTIFOR[z]).sum(1)
+
+@lru_cache(maxsize=1)
+def _source_columns() -> dict:
+    "Z of each MP-20 train crystal's element columns (3,), by material_id (the templates' source crystals)."
+    train = kit_splits("mp20")["train"]
+    E = encode_table(train)[:, ROW_E, :]
+    Z = np.where(E.max(1) > 0.5, E.argmax(1) + 1, 0)
+    return dict(zip(train.material_id, Z))
+
+def template_elements(rows: pd.DataFrame) -> np.ndarray:
+    "(T, 3) Z of each template's element columns, in the template's own column order, in its source crystal."
+    src = _source_columns()
+    return np.stack([src[m] for m in rows.material_id]).reshape(len(rows), N_COMP)
+
+
 # %% ../nbs/07a_templates.ipynb #d15c8a0e
 def _nearest(pool: pd.DataFrame, cc: np.ndarray, high: np.ndarray, u: torch.Tensor, counts: np.ndarray,
              rng: np.random.Generator, tries: int) -> pd.Series:
@@ -394,15 +417,30 @@ def _nearest(pool: pd.DataFrame, cc: np.ndarray, high: np.ndarray, u: torch.Tens
     k = len(on)
     same = ((cc > 0).sum(1) == k) & (cc[:, :k] == counts[on]).all(1)
     cand = rng.permutation(np.flatnonzero(same & high if (same & high).any() else same))[:tries]
-    rows = _moved_rows(pool.iloc[cand], [to] * len(cand))
+    return _least_moved(_moved_rows(pool.iloc[cand], [to] * len(cand)), u, counts.sum())
+
+def _least_moved(rows: pd.DataFrame, u: torch.Tensor, n_sites: int) -> pd.Series:
+    "Of template rows already on one estimate's columns, the one whose projection moves the estimate u least."
     ub = u[None].double().cpu().expand(len(rows), -1, -1)
-    j = int(np.argmin(template_moves(ub, project(ub, template_batch(rows)), np.full(len(rows), counts.sum()))))
+    j = int(np.argmin(template_moves(ub, project(ub, template_batch(rows)), np.full(len(rows), n_sites))))
     return rows.iloc[j].copy()
+
+def _chemical(pool: pd.DataFrame, cc: np.ndarray, high: np.ndarray, u: torch.Tensor, counts: np.ndarray,
+              rng: np.random.Generator, tries: int) -> pd.Series:
+    "The own-count template of `pool` whose source elements lie nearest the estimate's (Pettifor), then least moved."
+    on, to = _column_map(counts)
+    k = len(on)
+    same = ((cc > 0).sum(1) == k) & (cc[:, :k] == counts[on]).all(1)
+    idx = np.flatnonzero(same & high if (same & high).any() else same)
+    z = model_columns(u[None])[0][0]
+    d = pettifor_distance(z[on], template_elements(pool.iloc[idx])[:, :k])
+    cand = rng.permutation(idx[d == d.min()])[:tries]
+    return _least_moved(_moved_rows(pool.iloc[cand], [to] * len(cand)), u, counts.sum())
 
 def nearest_rows(pool: pd.DataFrame, u: torch.Tensor, rows: pd.DataFrame, indices, seed: int,
                  tries: int = NEAR_TRIES, min_group: int = NEAR_MIN_GROUP,
-                 symprec: float = SELF_SYMPREC) -> pd.DataFrame:
-    "`fitted_rows`' templates of physical estimates u (B, 3, 136), each own-count pick made 'self' or 'near'."
+                 symprec: float = SELF_SYMPREC, by: str = "move") -> pd.DataFrame:
+    "`fitted_rows`' templates of physical estimates u (B, 3, 136), own-count picks made 'self', else 'near' or 'chem'."
     cc = column_counts(pool)
     high = pool.spacegroup.to_numpy() > min_group
     groups = set(pool.spacegroup.tolist())
@@ -415,10 +453,11 @@ def nearest_rows(pool: pd.DataFrame, u: torch.Tensor, rows: pd.DataFrame, indice
         if own is not None and own["spacegroup"] > min_group and own["spacegroup"] in groups:
             out[b] = pd.Series(own | dict(template=-1, material_id="", fit="self"))
             continue
-        r = _nearest(pool, cc, high, u[b], counts[b], np.random.default_rng([seed, int(i), TEMPLATE_SALT, 2]), tries)
+        pick = _chemical if by == "chemistry" else _nearest
+        r = pick(pool, cc, high, u[b], counts[b], np.random.default_rng([seed, int(i), TEMPLATE_SALT, 2]), tries)
         out[b] = r.rename(None)
         out[b]["template"] = r.name
-        out[b]["fit"] = "near"
+        out[b]["fit"] = "chem" if by == "chemistry" else "near"
     return pd.DataFrame(out).reset_index(drop=True)[rows.columns]
 
 
@@ -449,6 +488,9 @@ class TemplateFit:
             rows = fitted_rows(self.pool, *model_columns(u), self.indices, self.seed, tries)
             if self.pick in ("near", "near-own"):
                 rows = nearest_rows(self.pool, u, rows, self.indices, self.seed, min_group=self.min_group)
+            if self.pick == "chem":
+                rows = nearest_rows(self.pool, u, rows, self.indices, self.seed, min_group=CHEM_MIN_GROUP,
+                                    by="chemistry")
             self.rows = rows
             self.batch = template_batch(self.rows, self.device)
         return self.batch
