@@ -387,7 +387,7 @@ def own_template(u: torch.Tensor, symprec: float = SELF_SYMPREC) -> dict | None:
         return None
 
 
-# %% ../nbs/07a_templates.ipynb #519f5a26
+# %% ../nbs/07a_templates.ipynb #1b3305ac
 CHEM_MIN_GROUP = 15     # "chem" picks: self and chemically nearest templates in space groups above this
 PETTIFOR = np.array([np.nan] + [Element.from_Z(z).mendeleev_no for z in range(1, 95)])   # by Z; Z = 0: none
 
