@@ -413,11 +413,16 @@ def template_elements(rows: pd.DataFrame) -> np.ndarray:
 def _nearest(pool: pd.DataFrame, cc: np.ndarray, high: np.ndarray, u: torch.Tensor, counts: np.ndarray,
              rng: np.random.Generator, tries: int) -> pd.Series:
     "The template of `pool` holding one estimate's sites per column whose projection moves it least ('near')."
+    on, to, idx = _own_count(cc, high, counts)
+    cand = rng.permutation(idx)[:tries]
+    return _least_moved(_moved_rows(pool.iloc[cand], [to] * len(cand)), u, counts.sum())
+
+def _own_count(cc: np.ndarray, high: np.ndarray, counts: np.ndarray) -> tuple:
+    "Occupied columns, column map and the templates (rows of cc) holding one estimate's sites per column, high ones."
     on, to = _column_map(counts)
     k = len(on)
     same = ((cc > 0).sum(1) == k) & (cc[:, :k] == counts[on]).all(1)
-    cand = rng.permutation(np.flatnonzero(same & high if (same & high).any() else same))[:tries]
-    return _least_moved(_moved_rows(pool.iloc[cand], [to] * len(cand)), u, counts.sum())
+    return on, to, np.flatnonzero(same & high if (same & high).any() else same)
 
 def _least_moved(rows: pd.DataFrame, u: torch.Tensor, n_sites: int) -> pd.Series:
     "Of template rows already on one estimate's columns, the one whose projection moves the estimate u least."
@@ -428,12 +433,9 @@ def _least_moved(rows: pd.DataFrame, u: torch.Tensor, n_sites: int) -> pd.Series
 def _chemical(pool: pd.DataFrame, cc: np.ndarray, high: np.ndarray, u: torch.Tensor, counts: np.ndarray,
               rng: np.random.Generator, tries: int) -> pd.Series:
     "The own-count template of `pool` whose source elements lie nearest the estimate's (Pettifor), then least moved."
-    on, to = _column_map(counts)
-    k = len(on)
-    same = ((cc > 0).sum(1) == k) & (cc[:, :k] == counts[on]).all(1)
-    idx = np.flatnonzero(same & high if (same & high).any() else same)
+    on, to, idx = _own_count(cc, high, counts)
     z = model_columns(u[None])[0][0]
-    d = pettifor_distance(z[on], template_elements(pool.iloc[idx])[:, :k])
+    d = pettifor_distance(z[on], template_elements(pool.iloc[idx])[:, :len(on)])
     cand = rng.permutation(idx[d == d.min()])[:tries]
     return _least_moved(_moved_rows(pool.iloc[cand], [to] * len(cand)), u, counts.sum())
 
