@@ -19,16 +19,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from pymatgen.core import Structure
+from diffcrysgen.relax import rattled
 from diffcrysgen.stability import METASTABLE_EHULL, StabilityConfig, with_e_hull
 
 
-def rattled(cif: str, distance: float, seed: int) -> str:
-    "CIF of the crystal with every site moved by `distance` Å in a random direction (generator seeded by `seed`)."
-    s = Structure.from_str(cif, fmt="cif")
-    v = np.random.default_rng(seed).normal(size=(len(s), 3))
-    v *= distance / np.linalg.norm(v, axis=1, keepdims=True)
-    moved = Structure(s.lattice, s.species, s.cart_coords + v, coords_are_cartesian=True)
-    return moved.to(fmt="cif")
+def rattled_cif(cif: str, distance: float, seed: int) -> str:
+    "CIF of the crystal with every site moved by `distance` Å in a random direction (`relax.rattled`)."
+    return rattled(Structure.from_str(cif, fmt="cif"), distance, seed).to(fmt="cif")
 
 
 def cached(pattern: str, folder: Path) -> pd.DataFrame:
@@ -76,7 +73,7 @@ def main() -> None:
     draw = pd.concat([pd.read_parquet(f) for f in sorted(a.run.glob("stability/seed*/part-*.parquet"))])
     rows = draw.row.to_numpy()[: a.n]
     run = pd.concat([pd.read_parquet(f) for f in sorted(a.run.glob("part-*.parquet"))]).set_index("index")
-    cifs = [rattled(run.cif.loc[i], a.distance, a.seed * 1_000_003 + int(i)) for i in rows]
+    cifs = [rattled_cif(run.cif.loc[i], a.distance, a.seed * 1_000_003 + int(i)) for i in rows]
     pd.DataFrame(dict(id=rows, cif=cifs)).to_csv(a.out, index=False)
     print(f"{len(rows)} crystals of {a.run} rattled by {a.distance} Å -> {a.out}")
 

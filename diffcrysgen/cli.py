@@ -244,7 +244,7 @@ register("sample", "generate crystals with a checkpoint into a resumable Parquet
 def _validate_config(args: argparse.Namespace) -> "ValidateConfig":
     "The `ValidateConfig` of parsed `screen` options (targets follow the funnel's thresholds)."
     from diffcrysgen.validate import ValidateConfig
-    over = {k: v for k, v in dict(fmax=args.fmax, steps=args.relax_steps).items() if v is not None}
+    over = {k: v for k, v in dict(fmax=args.fmax, steps=args.relax_steps, rattle=args.rattle).items() if v is not None}
     return ValidateConfig(**over, hform_max=args.hform_max, ms_min=args.ms_min)
 
 def _print_validation(res: pd.DataFrame, man: pd.DataFrame, cfg, out: Path) -> None:
@@ -252,7 +252,7 @@ def _print_validation(res: pd.DataFrame, man: pd.DataFrame, cfg, out: Path) -> N
     from diffcrysgen.validate import VAL_COLUMNS, summarise
     fmt = lambda x: f"{x:.3f}"
     print(f"validation of the top {len(res)} with CHGNet {cfg.model} "
-          f"(fmax {cfg.fmax} eV/Å, ≤ {cfg.steps} FIRE steps) "
+          f"(fmax {cfg.fmax} eV/Å, ≤ {cfg.steps} FIRE steps, rattle check {cfg.rattle:g} Å) "
           f"in {out / 'validate'}:")
     print(res[VAL_COLUMNS].to_string(index=False, float_format=fmt))
     print(summarise(res, cfg).to_string(index=False, float_format=fmt))

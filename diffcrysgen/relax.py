@@ -23,10 +23,10 @@ from .runs import write_parquet_atomic
 
 # %% auto #0
 __all__ = ['COLLAPSE_EVERY', 'STALL_FLOOR', 'BLAS_THREADS', 'REFERENCE_RELAX', 'HULL_KINDS', 'load_chgnet', 'first_order_grads',
-           'chgnet_calculator', 'RelaxConfig', 'input_problem', 'broken_variant', 'RelaxationError', 'stalled',
-           'OncePerState', 'relax', 'reference_path', 'element_candidates', 'static_energies', 'build_references',
-           'read_references', 'extra_energy_path', 'build_extra_energies', 'read_extra_energies', 'chemical_potentials',
-           'formation_energy', 'extra_phases', 'known_phases', 'validation_hull', 'mu_of']
+           'chgnet_calculator', 'RelaxConfig', 'input_problem', 'broken_variant', 'rattled', 'RelaxationError',
+           'stalled', 'OncePerState', 'relax', 'reference_path', 'element_candidates', 'static_energies',
+           'build_references', 'read_references', 'extra_energy_path', 'build_extra_energies', 'read_extra_energies',
+           'chemical_potentials', 'formation_energy', 'extra_phases', 'known_phases', 'validation_hull', 'mu_of']
 
 # %% ../nbs/18_relax.ipynb #274ac919
 @functools.lru_cache(maxsize=2)
@@ -111,6 +111,14 @@ def broken_variant(s: Structure, kind: str, distance: float = 0.1) -> Structure:
     else:
         raise ValueError(f"unknown kind {kind!r}; choose 'close', 'nan' or 'huge'")
     return b
+
+# %% ../nbs/18_relax.ipynb #966aa2fa
+def rattled(s: Structure, distance: float, seed: int) -> Structure:
+    "A copy of a structure with every site moved `distance` Å in a random direction (generator seeded by `seed`)."
+    v = np.random.default_rng(seed).normal(size=(len(s), 3))
+    v *= distance / np.linalg.norm(v, axis=1, keepdims=True)
+    return Structure(s.lattice, s.species, s.cart_coords + v, coords_are_cartesian=True)
+
 
 # %% ../nbs/18_relax.ipynb #2329f194
 COLLAPSE_EVERY = 10   # FIRE steps between checks for merged atoms

@@ -426,6 +426,9 @@ def add_screen_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
                    help="relaxation force threshold, eV/Å (default: validate.ValidateConfig's)")
     p.add_argument("--relax-steps", type=count(), default=None,
                    help="relaxation step limit (default: validate.ValidateConfig's)")
+    p.add_argument("--rattle", type=real(0), default=None,
+                   help="Å: relax each converged finalist again after moving its sites this far, to test that its "
+                        "space group survives (0: no rattle check; default: validate.ValidateConfig's)")
     p.add_argument("--workers", type=count(0), default=0,
                    help="screen on a local Dask cluster of this many worker processes")
     p.add_argument("--scheduler", default=None,

@@ -283,7 +283,7 @@ def recoloured(rows: pd.DataFrame, counts) -> pd.DataFrame:
 
 # %% ../nbs/07a_templates.ipynb #47eebbbe
 SIGMA_FIT = 0.1   # σ: templates are chosen from the model's estimate at the first step at or below it (and projected)
-FIT_TRIES = 64    # templates tried per crystal for a charge-balanced formula
+FIT_TRIES = 64    # sites per column (nearest the model's first) tried per crystal for a charge-balanced formula
 FIT_RULES = ("own", "balanced", "own unbalanced", "columns", "any")   # how a template was chosen, in order
 
 def _columns_on(u: torch.Tensor) -> torch.Tensor:
@@ -329,10 +329,13 @@ def fit_template(cc: np.ndarray, z: np.ndarray, counts: np.ndarray, rng: np.rand
     own = same[(cc[same, :k] == counts[on]).all(1)]
     if len(own) and composition_valid([_formula(z[on], counts[on])])[0]:
         return int(rng.choice(own)), to, 0
-    tried = rng.permutation(same)[:tries]
-    ok = composition_valid([_formula(z[on], cc[j, :k]) for j in tried]) if len(tried) else np.zeros(0, bool)
+    kinds, kind = np.unique(cc[same, :k], axis=0, return_inverse=True)
+    dist = np.abs(kinds - counts[on]).sum(1)
+    tried = np.argsort(dist + rng.random(len(kinds)) / 2, kind="stable")[:tries]    # nearest first, ties seeded
+    ok = composition_valid([_formula(z[on], kinds[j]) for j in tried]) if len(tried) else np.zeros(0, bool)
     if ok.any():
-        return int(tried[ok][0]), to, 1
+        best = tried[ok][dist[tried[ok]] == dist[tried[ok]].min()]
+        return int(rng.choice(same[np.isin(kind.reshape(-1), best)])), to, 1
     for rule, rows in ((2, own), (3, same)):
         if len(rows):
             return int(rng.choice(rows)), to, rule

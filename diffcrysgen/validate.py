@@ -4,8 +4,8 @@
 
 # %% ../nbs/24_validate.ipynb #9fb59081
 from __future__ import annotations
-import json, re, tempfile, time, warnings
-from dataclasses import dataclass, asdict
+import json, re, tempfile, time, warnings, zlib
+from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -17,13 +17,13 @@ from .data import MS_PER_MUB_A3, load_mp20, structures as table_structures
 from .guidance import PRED_COLUMNS as COND_PRED
 from .hull import KnownHull
 from .relax import (RelaxConfig, _mu, broken_variant, chgnet_calculator, formation_energy, input_problem,
-                               relax, validation_hull)
+                               rattled, relax, validation_hull)
 from .runs import open_run_dir, write_atomic, write_dir_atomic, write_parquet_atomic, write_text_atomic
 
 # %% auto #0
 __all__ = ['ROW', 'VAL_SUMMARY', 'VAL_COLUMNS', 'ValidateConfig', 'safe_name', 'check_names', 'ms_tesla', 'measure',
-           'validate_one', 'open_validation', 'save_relaxed', 'relaxed_structures', 'summarise', 'validate',
-           'validation_figure', 'DFTConfig', 'write_vasp', 'write_qe', 'write_dft_inputs', 'finalists',
+           'rattle_check', 'validate_one', 'open_validation', 'save_relaxed', 'relaxed_structures', 'summarise',
+           'validate', 'validation_figure', 'DFTConfig', 'write_vasp', 'write_qe', 'write_dft_inputs', 'finalists',
            'pick_finalists', 'validate_finalists']
 
 # %% ../nbs/24_validate.ipynb #f6fb32c9
@@ -42,6 +42,10 @@ class ValidateConfig:
     hform_max: float = -0.2          # design target: h_form ≤ this, eV/atom
     ms_min: float = 1.0              # design target: Ms ≥ this, T
     hull: str = "chgnet+mp"          # known phases of the hull: "chgnet+mp", "chgnet" or "mp" (see `known_phases`)
+    rattle: float = 0.05             # Å: each converged finalist moved this far and relaxed again (0: no rattle check)
+    rattle_fmax: float = 0.02        # eV/Å: the rattled relaxation's threshold, tight enough that a minimum's sites
+                                     # return to well within symprec (at fmax 0.1 a 0.05 Å rattle stays, and spglib
+                                     # reads a cubic MP crystal as monoclinic)
 
 # %% ../nbs/24_validate.ipynb #0d92b9c0
 def safe_name(name: str) -> str:
@@ -73,7 +77,8 @@ ROW = dict(name="", formula="", n_sites=0, status="", error="", converged=False,
            seconds=_NAN, spacegroup_before=0, spacegroup_after=0, symbol_before="", symbol_after="", system_before="",
            system_after="", symmetry_changed=False, volume_before=_NAN, volume_after=_NAN, min_distance_after=_NAN,
            energy_per_atom=_NAN, hform=_NAN, total_magmom=_NAN, ms_tesla=_NAN, e_hull=_NAN, meets_hform=False,
-           meets_ms=False, success=False)
+           meets_ms=False, success=False, rattle_status="", spacegroup_rattled=0, symbol_rattled="", system_rattled="",
+           energy_drop_rattled=_NAN, e_hull_rattled=_NAN, symmetry_survives=False)
 
 def _py(row: dict) -> dict:
     "A result row with plain Python values (JSON-safe)."
@@ -96,6 +101,20 @@ def measure(r: dict, formula: str, spacegroup_before: int, cfg: ValidateConfig, 
                 meets_hform=good_h, meets_ms=good_ms, success=ok and good_h and good_ms)
 
 # %% ../nbs/24_validate.ipynb #e4d8836f
+def rattle_check(r: dict, row: dict, calc, cfg: ValidateConfig, mu: pd.Series, hull: KnownHull) -> dict:
+    "Row fields of the rattle check: a relaxed finalist moved `cfg.rattle` Å per site, relaxed again; group kept?"
+    moved = rattled(r["structure"], cfg.rattle, zlib.crc32(row["name"].encode()))
+    try:
+        q = relax(moved, calc, replace(cfg, fmax=cfg.rattle_fmax))
+    except Exception as e:                              # recorded, as the first relaxation's failures are
+        return dict(rattle_status=f"failed: {type(e).__name__}")
+    sg, sym, cs = symmetry(q["structure"], cfg.symprec)
+    h = float(formation_energy([row["formula"]], [q["energy_per_atom"]], mu)[0])
+    return dict(rattle_status="converged" if q["converged"] else "not converged", spacegroup_rattled=sg,
+                symbol_rattled=sym, system_rattled=cs, energy_drop_rattled=r["energy_per_atom"] - q["energy_per_atom"],
+                e_hull_rattled=float(hull.e_above_hull([row["formula"]], [h])[0]),
+                symmetry_survives=bool(q["converged"]) and sg == row["spacegroup_after"])
+
 def validate_one(s: Structure, name: str, calc, cfg: ValidateConfig, mu: pd.Series,
                  hull: KnownHull) -> tuple[dict, dict | None]:
     "The result row of one finalist and its relaxation (None when there is none); failures are recorded, not raised."
@@ -111,7 +130,10 @@ def validate_one(s: Structure, name: str, calc, cfg: ValidateConfig, mu: pd.Seri
         msg = (str(e).splitlines() or [""])[0][:200]
         failed = dict(status="relaxation failed", error=f"{type(e).__name__}: {msg}", seconds=time.perf_counter() - t0)
         return _py(row | failed), None
-    return _py(row | measure(r, row["formula"], sg, cfg, mu, hull) | dict(seconds=time.perf_counter() - t0)), r
+    row |= measure(r, row["formula"], sg, cfg, mu, hull)
+    if cfg.rattle > 0 and r["converged"]:
+        row |= rattle_check(r, row, calc, cfg, mu, hull)
+    return _py(row | dict(seconds=time.perf_counter() - t0)), r
 
 # %% ../nbs/24_validate.ipynb #8456cb8a
 def open_validation(out: Path, cfg: ValidateConfig) -> None:
@@ -162,6 +184,8 @@ def summarise(res: pd.DataFrame, cfg: ValidateConfig = ValidateConfig()) -> pd.D
             ("input error", n_status("input error"), n),
             ("valid, space group changed", int(v.symmetry_changed.sum()), len(v)),
             ("valid, space group ≤ 16 after", int((v.spacegroup_after <= 16).sum()), len(v)),
+            (f"valid, space group survives a {cfg.rattle:g} Å rattle", int(v.symmetry_survives.sum()),
+             int((v.rattle_status != "").sum())),
             (f"valid, h_form ≤ {cfg.hform_max:g} eV/atom", int(v.meets_hform.sum()), len(v)),
             (f"valid, Ms ≥ {cfg.ms_min:g} T", int(v.meets_ms.sum()), len(v)),
             ("success (valid, both targets)", len(ok), len(v)),
@@ -290,8 +314,8 @@ def pick_finalists(cands: pd.DataFrame, top: int,
 
 # %% ../nbs/24_validate.ipynb #46f8acbb
 VAL_SUMMARY = ["status", "success", "hform", "ms_tesla", "e_hull"]   # CHGNet results copied into the DFT manifest
-VAL_COLUMNS = ["name", "status", "n_steps", "symbol_before", "symbol_after", "hform", "ms_tesla", "e_hull", "success",
-               "error"]
+VAL_COLUMNS = ["name", "status", "n_steps", "symbol_before", "symbol_after", "symbol_rattled", "hform", "ms_tesla",
+               "e_hull", "success", "error"]
 
 def validate_finalists(cands: pd.DataFrame, out: Path, top: int, cfg=None, progress: bool = True,
                        runners: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
