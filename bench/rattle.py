@@ -23,6 +23,9 @@ from diffcrysgen.relax import rattled
 from diffcrysgen.stability import METASTABLE_EHULL, StabilityConfig, with_e_hull
 
 
+SADDLE_DROP = 0.001   # eV/atom: a crystal that leaves its group and goes this much lower sat on a saddle (not noise)
+
+
 def rattled_cif(cif: str, distance: float, seed: int) -> str:
     "CIF of the crystal with every site moved by `distance` Å in a random direction (`relax.rattled`)."
     return rattled(Structure.from_str(cif, fmt="cif"), distance, seed).to(fmt="cif")
@@ -44,12 +47,16 @@ def compare(run: Path, evaluation: Path) -> str:
     m_r, m_b = meta(r), meta(b)
     both = r.converged.to_numpy(bool) & b.converged.to_numpy(bool)
     d = r.e_hull.to_numpy(float)[both] - b.e_hull.to_numpy(float)[both]
-    kept = (r.spacegroup_after.to_numpy() == b.spacegroup_after.to_numpy()).mean()
+    same = r.spacegroup_after.to_numpy() == b.spacegroup_after.to_numpy()
+    kept = same.mean()
+    drop = b.energy_per_atom.to_numpy(float) - r.energy_per_atom.to_numpy(float)      # eV/atom, > 0: rattled lower
+    saddle = (both & ~same & (drop > SADDLE_DROP)).sum() / max(both.sum(), 1)
     return (f"{run.name}: {len(r)} crystals; metastable rattled {100 * m_r.mean():.1f} % against unrattled "
             f"{100 * m_b.mean():.1f} % (gained {int((m_r & ~m_b).sum())}, lost {int((~m_r & m_b).sum())}); E_hull "
             f"lowered by > 0.02 eV/atom: {100 * (d < -0.02).mean():.0f} % of both-converged; median E_hull of converged "
             f"{np.nanmedian(r.e_hull[r.converged.to_numpy(bool)]):.3f} against "
             f"{np.nanmedian(b.e_hull[b.converged.to_numpy(bool)]):.3f}; same group after relaxing {100 * kept:.0f} %; "
+            f"left it and went > {1000 * SADDLE_DROP:g} meV/atom lower (a saddle): {100 * saddle:.0f} % of both-converged; "
             f"median FIRE steps {r.n_steps.median():.0f} against {b.n_steps.median():.0f}")
 
 
