@@ -16,6 +16,8 @@ projection, outermost:
 - `fit-chem`: pick "chem": an own-count pick made the estimate's own symmetry at 0.3 Å when above group 15, else the
   own-count template in a group above 15 whose source crystal's elements are nearest the model's (Pettifor scale),
   the least moved of those;
+- `fit-free1`, `fit-free2`: `fit` with the last network call (σ 0.002), or the last two (also 0.0066), not projected:
+  the network's own last moves off the template, a rattle it chooses (issue #27: template crystals sit on saddles);
 - `+canon`: the network sees the sites in canonical order (by element column, then x, y, z) where the projection
   acts: the state is sorted before each network call and the estimate sorted back (issue #27, item 2).
 Reported on the raw decoded crystals (nothing symmetrised after sampling): structural validity (periodic distances ≥
@@ -42,7 +44,8 @@ VARIANTS = {"off": None, "all": _DRAW, "above0.05": _DRAW | dict(sigma_min=0.05)
             "all+canon": _DRAW | dict(canon=True), "fit": _FIT, "fit0.4": _FIT | dict(sigma_fit=0.4),
             "fit1.2": _FIT | dict(sigma_fit=1.2), "fit-own": _FIT | dict(tries=0), "fit+canon": _FIT | dict(canon=True),
             "fit-near": _NEAR, "fit-near15": _NEAR | dict(min_group=15), "fit-near-own": _NEAR | dict(tries=0),
-            "fit-chem": _FIT | dict(pick="chem")}
+            "fit-chem": _FIT | dict(pick="chem"), "fit-free1": _FIT | dict(sigma_min=0.003),
+            "fit-free2": _FIT | dict(sigma_min=0.01)}
 SAMPLERS = ("turbo", "fast", "churn")
 
 
@@ -98,7 +101,7 @@ def sample(net, scaler, n: int, seed: int, variant: dict | None, batch: int, sam
         if mode == "fit":
             T = TemplateFit(load_templates(), list(idx), seed, variant["sigma_fit"], variant["tries"],
                             pick=variant["pick"], min_group=variant["min_group"])
-            D = templated(D, scaler.lo, scaler.hi, T)
+            D = templated(D, scaler.lo, scaler.hi, T, sigma_min=variant.get("sigma_min", 0.0))
         with torch.no_grad():
             if cfg.solver == "dpm2m":
                 x = dpm_solver_2m(D, latents, cfg.sigmas())
