@@ -334,7 +334,8 @@ def fit_template(cc: np.ndarray, z: np.ndarray, counts: np.ndarray, rng: np.rand
     tried = np.argsort(dist + rng.random(len(kinds)) / 2, kind="stable")[:tries]    # nearest first, ties seeded
     ok = composition_valid([_formula(z[on], kinds[j]) for j in tried]) if len(tried) else np.zeros(0, bool)
     if ok.any():
-        best = tried[ok][dist[tried[ok]] == dist[tried[ok]].min()]
+        good = tried[ok]
+        best = good[dist[good] == dist[good].min()]
         return int(rng.choice(same[np.isin(kind.reshape(-1), best)])), to, 1
     for rule, rows in ((2, own), (3, same)):
         if len(rows):

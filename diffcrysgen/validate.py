@@ -108,12 +108,10 @@ def rattle_check(r: dict, row: dict, calc, cfg: ValidateConfig, mu: pd.Series, h
         q = relax(moved, calc, replace(cfg, fmax=cfg.rattle_fmax))
     except Exception as e:                              # recorded, as the first relaxation's failures are
         return dict(rattle_status=f"failed: {type(e).__name__}")
-    sg, sym, cs = symmetry(q["structure"], cfg.symprec)
-    h = float(formation_energy([row["formula"]], [q["energy_per_atom"]], mu)[0])
-    return dict(rattle_status="converged" if q["converged"] else "not converged", spacegroup_rattled=sg,
-                symbol_rattled=sym, system_rattled=cs, energy_drop_rattled=r["energy_per_atom"] - q["energy_per_atom"],
-                e_hull_rattled=float(hull.e_above_hull([row["formula"]], [h])[0]),
-                symmetry_survives=bool(q["converged"]) and sg == row["spacegroup_after"])
+    m = measure(q, row["formula"], row["spacegroup_after"], cfg, mu, hull)       # as the first relaxation's
+    return dict(rattle_status=m["status"], spacegroup_rattled=m["spacegroup_after"], symbol_rattled=m["symbol_after"],
+                system_rattled=m["system_after"], energy_drop_rattled=row["energy_per_atom"] - m["energy_per_atom"],
+                e_hull_rattled=m["e_hull"], symmetry_survives=m["converged"] and not m["symmetry_changed"])
 
 def validate_one(s: Structure, name: str, calc, cfg: ValidateConfig, mu: pd.Series,
                  hull: KnownHull) -> tuple[dict, dict | None]:
